@@ -1,0 +1,58 @@
+"""The one strict, frozen base model every schema of pocplan derives from."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors, instances are immutable, field docstrings become schema text."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        str_strip_whitespace=True,
+    )
+
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1, max_length=64)]
+"""An id as DESIGN.md §3 allows it: letters, digits, `_`, `.`, `-`."""
+
+Week = Annotated[int, Field(ge=1, le=52, strict=True)]
+"""A 1-based week of the planning horizon."""
+
+Window = tuple[Week, Week]
+"""An inclusive window of weeks `[a, b]`; a ≤ b and b ≤ horizon are checked against the scenario."""
+
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class ThreatCategory(StrEnum):
+    """Threat sub-categories of the 2017 MINUSMA POC strategy (DESIGN.md §4)."""
+
+    INTERCOMMUNAL = "intercommunal"
+    BANDITRY = "banditry"
+    ARMED_GROUP_ABUSE = "armed_group_abuse"
+    TERRORIST_ATTACKS = "terrorist_attacks"
+    ARMED_GROUP_CONFLICT = "armed_group_conflict"
+    STATE_VIOLATIONS = "state_violations"
+
+
+class UnitKind(StrEnum):
+    """The built-in unit kinds of DESIGN.md §4."""
+
+    INFANTRY_COMPANY = "infantry_company"
+    QRF_COMPANY = "qrf_company"
+    FPU = "fpu"
+    ESCORT_TEAM = "escort_team"
+    ATTACK_HELICOPTER = "attack_helicopter"
+    UTILITY_HELICOPTER = "utility_helicopter"
+
+
+class Domain(StrEnum):
+    GROUND = "ground"
+    AIR = "air"

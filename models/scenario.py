@@ -1,0 +1,292 @@
+"""The scenario file, format v1 (DESIGN.md §3), and the priority submission file (§3.1).
+
+Only what one object can check about itself is checked here; everything that needs the
+whole scenario (references, windows inside the horizon, reach) lives in
+`planner.checks`, which reports problems with the file, line and fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+
+from models.base import (
+    Identifier,
+    NonNegative,
+    StrictModel,
+    ThreatCategory,
+    UnitKind,
+    Window,
+)
+
+LEVEL_WORDS = {"very_low": 1, "low": 2, "medium": 3, "high": 4, "very_high": 5}
+
+
+def _level_from_word(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in LEVEL_WORDS:
+        return LEVEL_WORDS[value.strip().lower()]
+    return value
+
+
+Level = Annotated[
+    int,
+    BeforeValidator(_level_from_word),
+    Field(ge=1, le=5, strict=True),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 5},
+                              {"enum": list(LEVEL_WORDS)}]}),
+]
+"""A probability or impact: an integer 1–5 or very_low, low, medium, high, very_high."""
+
+
+class Location(StrictModel):
+    lat: float = Field(ge=-90, le=90)
+    """Latitude, decimal degrees (WGS 84)."""
+    lon: float = Field(ge=-180, le=180)
+    """Longitude, decimal degrees (WGS 84)."""
+
+
+class Horizon(StrictModel):
+    start: dt.date | None = None
+    """Date of the first day of week 1 (optional; used for display only)."""
+    weeks: int = Field(ge=1, le=52, strict=True)
+    """Length of the planning horizon, weeks."""
+
+
+class DistinctionMode(StrEnum):
+    """How UN presence alongside partner counterterrorism operations is treated (R11)."""
+
+    FLAG = "flag"
+    PENALIZE = "penalize"
+    FORBID = "forbid"
+
+
+class Weights(StrictModel):
+    """Weights of the score's terms (DESIGN.md §5); a partial map keeps the other defaults."""
+
+    harm: NonNegative = 1.0
+    """Weight of harm averted."""
+    priorities: NonNegative = 1.0
+    """Weight of the value of civilian priorities met."""
+    retaliation: NonNegative = 1.0
+    """Weight of retaliation exposure from short stays (R3)."""
+    vacuum: NonNegative = 1.0
+    """Weight of security-vacuum exposure after military departures (R4)."""
+    ied: NonNegative = 1.0
+    """Weight of IED exposure from road movements (R5)."""
+    engagement: NonNegative = 1.0
+    """Weight of engagement exposure after civilian missions (R6)."""
+    distinction: NonNegative = 1.0
+    """Weight of the distinction penalty (R11, mode penalize)."""
+
+
+class Policy(StrictModel):
+    """Policy parameters of the evaluation contract; every field has the default shown."""
+
+    min_stay_weeks: int = Field(default=3, ge=1, le=52, strict=True)
+    """A presence shorter than this many weeks is a short stay (R3), weeks."""
+    population_unit: float = Field(default=10000.0, gt=0)
+    """Exposure = population / population_unit, people."""
+    retaliation_factor: NonNegative = 2.0
+    """Multiplier of the risk left behind by a short stay."""
+    vacuum_factor: NonNegative = 1.0
+    """Multiplier of the risk in a week after the military leaves without handover."""
+    ied_factor: NonNegative = 0.5
+    """Multiplier of IED exposure per road movement (per P×I per 100 km)."""
+    engagement_factor: NonNegative = 1.0
+    """Multiplier of the risk to people who talked to an unprotected civilian mission."""
+    priority_value: NonNegative = 40.0
+    """Score points per weight point of a fully met priority."""
+    distinction: DistinctionMode = DistinctionMode.FLAG
+    """flag | penalize | forbid presence where partner operations are active."""
+    distinction_penalty: NonNegative = 10.0
+    """Score points per unit-week co-located with partner operations (mode penalize)."""
+    weights: Weights = Weights()
+    """Weights of the score's terms."""
+    mitigation_caps: dict[ThreatCategory, Annotated[float, Field(ge=0, le=1)]] = {}
+    """Cap on total mitigation per category; categories not named keep the built-in caps."""
+
+
+class UnitTypeOverride(StrictModel):
+    """Override of a built-in unit kind's parameters (DESIGN.md §4)."""
+
+    range_km: NonNegative | None = None
+    """Operating radius from the base, km."""
+    escort: Literal[0, 1] | None = None
+    """Whether a ground kind counts toward civilian missions' ground escort (0 or 1)."""
+    effects: dict[ThreatCategory, Annotated[float, Field(ge=0, le=1)]] = {}
+    """Fraction of weekly risk removed per unit-week or sortie; unnamed categories keep theirs."""
+    speed_kmh: float | None = Field(default=None, gt=0)
+    """Cruise speed of an air kind, km/h."""
+    station_hours: NonNegative | None = None
+    """Hours on station per sortie of an air kind, h."""
+    flight_hours_per_week: NonNegative | None = None
+    """Weekly flight hours of an air kind, h."""
+
+
+class Base(StrictModel):
+    id: Identifier
+    """Base id, unique among bases."""
+    name: str | None = None
+    """Display name."""
+    location: Location
+    """Where the base is."""
+    min_garrison: int = Field(default=0, ge=0, strict=True)
+    """Ground units of this base kept home every week (R7), units."""
+    air_closed_weeks: list[Window] = []
+    """Windows in which no air unit of this base may fly (flight authorisations)."""
+
+
+class Unit(StrictModel):
+    id: Identifier
+    """Unit id, unique among units."""
+    kind: UnitKind
+    """One of the built-in kinds."""
+    base: Identifier
+    """Id of the unit's base."""
+    available: list[Window] | None = None
+    """Windows in which the unit is available; default the whole horizon."""
+    flight_hours_per_week: NonNegative | None = None
+    """Weekly flight hours of this air unit, h; overrides its kind's."""
+
+
+class Threat(StrictModel):
+    category: ThreatCategory
+    """Threat sub-category."""
+    probability: Level
+    """Probability, 1–5."""
+    impact: Level
+    """Impact, 1–5."""
+    weeks: Window | None = None
+    """Weeks in which the assessment applies; default every week."""
+
+
+class PartnerOperation(StrictModel):
+    force: str = Field(min_length=1)
+    """The partner force (e.g. G5 Sahel, Barkhane, FAMa)."""
+    weeks: Window | None = None
+    """Weeks of the operation; default the whole horizon."""
+
+
+class Hotspot(StrictModel):
+    id: Identifier
+    """Hotspot id, unique among hotspots."""
+    name: str | None = None
+    """Display name."""
+    pcode: str | None = None
+    """OCHA P-code of the administrative area."""
+    location: Location
+    """Where the hotspot is."""
+    population: float = Field(ge=0)
+    """People exposed, persons."""
+    threats: list[Threat] = []
+    """Threat assessments by category."""
+    ground_closed_weeks: list[Window] = []
+    """Windows in which the hotspot is closed to ground movement (floods, R8)."""
+    state_presence_weeks: list[Window] = []
+    """Windows in which host-state forces are present (counts as handover, R4)."""
+    partner_operations: list[PartnerOperation] = []
+    """Partner counterterrorism operations at the hotspot (R11)."""
+
+
+class PriorityKind(StrEnum):
+    SECURE_AREA = "secure_area"
+    CIVILIAN_MISSION = "civilian_mission"
+
+
+class Escort(StrictModel):
+    ground: int | None = Field(default=None, ge=0, strict=True)
+    """Escort-capable ground units needed each running week, units; default by threat."""
+    air_sorties: int | None = Field(default=None, ge=0, strict=True)
+    """Escort sorties needed each running week, sorties; default by threat."""
+
+
+class PriorityFields(StrictModel):
+    """The fields of a priority, shared by scenario priorities and office submissions."""
+
+    id: Identifier
+    """Priority id, unique across the scenario and every priority file."""
+    kind: PriorityKind
+    """secure_area (sustained presence, the box approach) or civilian_mission."""
+    hotspot: Identifier
+    """Id of the hotspot concerned."""
+    weeks: Window | None = None
+    """Window of the priority; default the whole horizon."""
+    required_weeks: int | None = Field(default=None, ge=1, strict=True)
+    """secure_area: weeks of presence wanted in the window; default its length, weeks."""
+    duration_weeks: int | None = Field(default=None, ge=1, strict=True)
+    """civilian_mission: how long the mission runs, weeks; default 1."""
+    weight: NonNegative
+    """Importance; a met priority is worth weight × policy.priority_value points."""
+    description: str | None = None
+    """What the office wants and why."""
+    escort: Escort | None = None
+    """civilian_mission: escort need; fields left out default by threat level."""
+
+    @model_validator(mode="after")
+    def _fields_match_kind(self) -> PriorityFields:
+        if self.kind is PriorityKind.SECURE_AREA:
+            misplaced = [f for f in ("duration_weeks", "escort") if getattr(self, f) is not None]
+            if misplaced:
+                raise ValueError(
+                    f"{', '.join(misplaced)} applies to civilian_mission priorities only; "
+                    "remove it or change kind")
+        elif self.required_weeks is not None:
+            raise ValueError("required_weeks applies to secure_area priorities only; "
+                             "remove it or change kind")
+        return self
+
+
+class Priority(PriorityFields):
+    office: str | None = None
+    """The office that submitted the priority."""
+
+
+class Commitment(StrictModel):
+    unit: Identifier
+    """Id of the pinned unit."""
+    hotspot: Identifier
+    """Id of the hotspot."""
+    weeks: Window | None = None
+    """Weeks of the pin; default the whole horizon."""
+    mode: Literal["require", "forbid"]
+    """require: the unit must be there; forbid: it must not be."""
+
+
+class Scenario(StrictModel):
+    """A pocplan scenario, format v1 (DESIGN.md §3)."""
+
+    name: str = Field(min_length=1)
+    """Scenario name."""
+    horizon: Horizon
+    """Planning horizon."""
+    policy: Policy = Policy()
+    """Policy parameters; every field has a default."""
+    unit_types: dict[UnitKind, UnitTypeOverride] = {}
+    """Overrides of the built-in unit kinds."""
+    bases: list[Base] = Field(min_length=1)
+    """Bases (at least one)."""
+    units: list[Unit] = Field(min_length=1)
+    """Units (at least one)."""
+    hotspots: list[Hotspot] = Field(min_length=1)
+    """Hotspots (at least one)."""
+    priorities: list[Priority] = []
+    """Civilian priorities written in the scenario itself."""
+    priority_files: list[str] = []
+    """Globs of office priority files, relative to the scenario file."""
+    commitments: list[Commitment] = []
+    """Planners' pins: require or forbid a unit at a hotspot."""
+
+
+class PrioritySubmission(StrictModel):
+    """A head of office's priorities file (DESIGN.md §3.1)."""
+
+    office: str = Field(min_length=1)
+    """The submitting office."""
+    submitted_by: str | None = None
+    """Who submitted it."""
+    priorities: list[Priority] = []
+    """The office's priorities; `office` is implied (if given, it must match)."""
+

@@ -1,0 +1,1 @@
+"""The planning pipeline: load → compile → evaluate / solve → rank → report."""

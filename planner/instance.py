@@ -1,0 +1,308 @@
+"""The compiled scenario: every derived quantity the evaluator, heuristic and solvers share.
+
+Built once from a validated `Scenario` (priorities from office files already merged in).
+Nothing here judges a plan; it only answers questions such as "what is the risk at KORO
+in week 7", "can INF-1 reach KORO", "what escort does mission P2 need in week 4".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+from models.base import Domain, ThreatCategory
+from models.kinds import BUILTIN_KINDS, DEFAULT_MITIGATION_CAPS, KindSpec
+from models.scenario import (
+    DistinctionMode,
+    Location,
+    Priority,
+    PriorityKind,
+    Scenario,
+    Unit,
+)
+
+EARTH_RADIUS_KM = 6371.0
+RETALIATION_CATEGORIES = (ThreatCategory.TERRORIST_ATTACKS, ThreatCategory.ARMED_GROUP_ABUSE)
+"""R[h,t] sums these categories: the risk to those left behind (DESIGN.md §5)."""
+
+
+def great_circle_km(a: Location, b: Location) -> float:
+    """Haversine distance, km (R = 6371 km)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def weeks_of(windows: list[tuple[int, int]] | None, horizon_weeks: int) -> frozenset[int]:
+    """The weeks covered by a list of windows; None means the whole horizon."""
+    if windows is None:
+        return frozenset(range(1, horizon_weeks + 1))
+    return frozenset(t for a, b in windows for t in range(a, b + 1) if 1 <= t <= horizon_weeks)
+
+
+def window_weeks(window: tuple[int, int] | None, horizon_weeks: int) -> tuple[int, ...]:
+    """The weeks of one window (None: the whole horizon), in order."""
+    a, b = window if window is not None else (1, horizon_weeks)
+    return tuple(range(max(1, a), min(b, horizon_weeks) + 1))
+
+
+def escort_need_by_threat(max_pi: int) -> tuple[int, int]:
+    """Default escort (ground units, air sorties) by the highest P×I that week (§5)."""
+    if max_pi >= 16:
+        return 2, 2
+    if max_pi >= 9:
+        return 2, 0
+    return 1, 0
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """A unit with its kind resolved."""
+
+    id: str
+    base: str
+    spec: KindSpec
+    available: frozenset[int]
+    flight_hours_per_week: float
+
+    @property
+    def is_ground(self) -> bool:
+        return self.spec.domain is Domain.GROUND
+
+    @property
+    def is_air(self) -> bool:
+        return self.spec.domain is Domain.AIR
+
+
+@dataclass(frozen=True)
+class MissionInfo:
+    """A civilian_mission priority, with when it can start and what escort it needs."""
+
+    id: str
+    hotspot: str
+    weight: float
+    window: tuple[int, ...]
+    duration: int
+    need_ground: dict[int, int]
+    need_air: dict[int, int]
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        """Start weeks that keep the whole mission inside its window."""
+        return tuple(s for s in self.window if s + self.duration - 1 <= self.window[-1])
+
+    def running_weeks(self, start: int) -> tuple[int, ...]:
+        return tuple(range(start, start + self.duration))
+
+
+@dataclass(frozen=True)
+class SecureAreaInfo:
+    """A secure_area priority: presence wanted in `required` weeks of its window."""
+
+    id: str
+    hotspot: str
+    weight: float
+    window: tuple[int, ...]
+    required: int
+
+
+def resolve_kinds(scenario: Scenario) -> dict[str, KindSpec]:
+    """The built-in kind table with the scenario's `unit_types` overrides merged in."""
+    specs: dict[str, KindSpec] = {}
+    for kind, builtin in BUILTIN_KINDS.items():
+        override = scenario.unit_types.get(kind)
+        if override is None:
+            specs[kind] = builtin
+            continue
+        changes = {k: v for k, v in override.model_dump(exclude={"effects", "escort"}).items()
+                   if v is not None}
+        if override.escort is not None:
+            changes["escort"] = bool(override.escort)
+        changes["effects"] = builtin.effects | dict(override.effects)
+        specs[kind] = builtin.model_copy(update=changes)
+    return specs
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Everything a plan is judged against, precomputed from one scenario."""
+
+    scenario: Scenario
+    kinds: dict[str, KindSpec]
+    units: dict[str, UnitInfo]
+    dist_km: dict[tuple[str, str], float]
+    pi: dict[tuple[str, ThreatCategory, int], int]
+    caps: dict[ThreatCategory, float]
+    missions: dict[str, MissionInfo]
+    secure_areas: dict[str, SecureAreaInfo]
+    ground_closed: frozenset[tuple[str, int]]
+    air_closed: frozenset[tuple[str, int]]
+    state_presence: frozenset[tuple[str, int]]
+    partner_active: frozenset[tuple[str, int]]
+    required_pins: frozenset[tuple[str, str, int]]
+    forbidden_pins: frozenset[tuple[str, str, int]]
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def build(cls, scenario: Scenario) -> Instance:
+        T = scenario.horizon.weeks
+        kinds = resolve_kinds(scenario)
+        units = {u.id: _unit_info(u, kinds[u.kind], T) for u in scenario.units}
+        dist = {(b.id, h.id): great_circle_km(b.location, h.location)
+                for b in scenario.bases for h in scenario.hotspots}
+        pi: dict[tuple[str, ThreatCategory, int], int] = {}
+        for h in scenario.hotspots:
+            for threat in h.threats:
+                for t in window_weeks(threat.weeks, T):
+                    pi[h.id, threat.category, t] = threat.probability * threat.impact
+        caps = DEFAULT_MITIGATION_CAPS | dict(scenario.policy.mitigation_caps)
+        missions, areas = {}, {}
+        for p in scenario.priorities:
+            if p.kind is PriorityKind.CIVILIAN_MISSION:
+                missions[p.id] = _mission_info(p, pi, T)
+            else:
+                window = window_weeks(p.weeks, T)
+                areas[p.id] = SecureAreaInfo(p.id, p.hotspot, p.weight, window,
+                                             p.required_weeks or len(window))
+        pins: dict[str, set[tuple[str, str, int]]] = {"require": set(), "forbid": set()}
+        for c in scenario.commitments:
+            pins[c.mode].update((c.unit, c.hotspot, t) for t in window_weeks(c.weeks, T))
+        return cls(
+            scenario=scenario, kinds=kinds, units=units, dist_km=dist, pi=pi, caps=caps,
+            missions=missions, secure_areas=areas,
+            ground_closed=frozenset((h.id, t) for h in scenario.hotspots
+                                    for t in weeks_of(h.ground_closed_weeks, T)),
+            air_closed=frozenset((b.id, t) for b in scenario.bases
+                                 for t in weeks_of(b.air_closed_weeks, T)),
+            state_presence=frozenset((h.id, t) for h in scenario.hotspots
+                                     for t in weeks_of(h.state_presence_weeks, T)),
+            partner_active=frozenset((h.id, t) for h in scenario.hotspots
+                                     for op in h.partner_operations
+                                     for t in window_weeks(op.weeks, T)),
+            required_pins=frozenset(pins["require"]),
+            forbidden_pins=frozenset(pins["forbid"]),
+        )
+
+    # ------------------------------------------------------------------ basic sets
+    @property
+    def policy(self):  # noqa: ANN201 - Policy, re-exported for brevity
+        return self.scenario.policy
+
+    @property
+    def weeks(self) -> range:
+        return range(1, self.scenario.horizon.weeks + 1)
+
+    @property
+    def horizon_weeks(self) -> int:
+        return self.scenario.horizon.weeks
+
+    @cached_property
+    def hotspot_ids(self) -> tuple[str, ...]:
+        return tuple(h.id for h in self.scenario.hotspots)
+
+    @cached_property
+    def base_ids(self) -> tuple[str, ...]:
+        return tuple(b.id for b in self.scenario.bases)
+
+    @cached_property
+    def min_garrison(self) -> dict[str, int]:
+        return {b.id: b.min_garrison for b in self.scenario.bases}
+
+    @cached_property
+    def ground_units(self) -> tuple[UnitInfo, ...]:
+        return tuple(u for u in self.units.values() if u.is_ground)
+
+    @cached_property
+    def air_units(self) -> tuple[UnitInfo, ...]:
+        return tuple(u for u in self.units.values() if u.is_air)
+
+    @cached_property
+    def hotspot_names(self) -> dict[str, str]:
+        return {h.id: h.name or h.id for h in self.scenario.hotspots}
+
+    @cached_property
+    def priority_by_id(self) -> dict[str, Priority]:
+        return {p.id: p for p in self.scenario.priorities}
+
+    # ------------------------------------------------------------------ risk
+    def risk(self, h: str, c: ThreatCategory, t: int) -> float:
+        """risk[h,c,t] = P × I × population / population_unit, 0 when no threat applies."""
+        return self.pi.get((h, c, t), 0) * self.exposure[h]
+
+    @cached_property
+    def exposure(self) -> dict[str, float]:
+        unit = self.policy.population_unit
+        return {h.id: h.population / unit for h in self.scenario.hotspots}
+
+    @cached_property
+    def total_risk(self) -> dict[tuple[str, int], float]:
+        """Σ_c risk[h,c,t]."""
+        return {(h, t): sum(self.risk(h, c, t) for c in ThreatCategory)
+                for h in self.hotspot_ids for t in self.weeks}
+
+    @cached_property
+    def retaliation_risk(self) -> dict[tuple[str, int], float]:
+        """R[h,t] = risk of terrorist_attacks + armed_group_abuse: who is exposed after we go."""
+        return {(h, t): sum(self.risk(h, c, t) for c in RETALIATION_CATEGORIES)
+                for h in self.hotspot_ids for t in self.weeks}
+
+    def max_pi(self, h: str, t: int) -> int:
+        return max((self.pi.get((h, c, t), 0) for c in ThreatCategory), default=0)
+
+    # ------------------------------------------------------------------ reach
+    def distance(self, u: str, h: str) -> float:
+        return self.dist_km[self.units[u].base, h]
+
+    def in_range(self, u: str, h: str) -> bool:
+        return self.distance(u, h) <= self.units[u].spec.range_km + 1e-9
+
+    def sortie_hours(self, u: str, h: str) -> float:
+        """Flight hours of one sortie: 2 × distance / speed + time on station."""
+        spec = self.units[u].spec
+        return 2 * self.distance(u, h) / spec.speed_kmh + spec.station_hours
+
+    def ground_ok(self, u: str, h: str, t: int) -> bool:
+        """Whether ground unit u may be assigned at h in week t under every hard rule that
+        concerns u, h and t alone (availability, range, ground closure, forbid pins,
+        distinction: forbid applies to presence only and is checked separately)."""
+        info = self.units[u]
+        return (info.is_ground and t in info.available and self.in_range(u, h)
+                and (h, t) not in self.ground_closed and (u, h, t) not in self.forbidden_pins)
+
+    def air_ok(self, u: str, h: str, t: int) -> bool:
+        """Whether air unit u may fly a sortie to h in week t (availability, range,
+        air closure of its base, forbid pins, one sortie fits its weekly hours)."""
+        info = self.units[u]
+        return (info.is_air and t in info.available and self.in_range(u, h)
+                and (info.base, t) not in self.air_closed
+                and (u, h, t) not in self.forbidden_pins
+                and self.sortie_hours(u, h) <= info.flight_hours_per_week + 1e-9)
+
+    def presence_ok(self, u: str, h: str, t: int) -> bool:
+        """ground_ok for task presence: the kind holds presence, distinction: forbid honoured."""
+        return (self.ground_ok(u, h, t) and self.units[u].spec.presence
+                and not (self.policy.distinction is DistinctionMode.FORBID
+                         and (h, t) in self.partner_active))
+
+
+def _unit_info(unit: Unit, spec: KindSpec, T: int) -> UnitInfo:
+    hours = unit.flight_hours_per_week
+    return UnitInfo(id=unit.id, base=unit.base, spec=spec,
+                    available=weeks_of(unit.available, T),
+                    flight_hours_per_week=spec.flight_hours_per_week if hours is None else hours)
+
+
+def _mission_info(p: Priority, pi: dict[tuple[str, ThreatCategory, int], int],
+                  T: int) -> MissionInfo:
+    need_ground, need_air = {}, {}
+    for t in range(1, T + 1):
+        max_pi = max((pi.get((p.hotspot, c, t), 0) for c in ThreatCategory), default=0)
+        ground, air = escort_need_by_threat(max_pi)
+        if p.escort is not None:
+            ground = ground if p.escort.ground is None else p.escort.ground
+            air = air if p.escort.air_sorties is None else p.escort.air_sorties
+        need_ground[t], need_air[t] = ground, air
+    return MissionInfo(p.id, p.hotspot, p.weight, window_weeks(p.weeks, T),
+                       p.duration_weeks or 1, need_ground, need_air)
