@@ -199,7 +199,8 @@ def _running_weeks(instance: Instance, mission: MissionInfo, start: int) -> tupl
 
 
 def _weeks_text(weeks: list[int] | tuple[int, ...]) -> str:
-    return f"week {weeks[0]}" if len(weeks) == 1 else f"weeks {weeks[0]}–{weeks[-1]}"
+    """"week 3" or "weeks 3–5" for weeks listed in order (or as a [first, last] pair)."""
+    return f"week {weeks[0]}" if weeks[0] == weeks[-1] else f"weeks {weeks[0]}–{weeks[-1]}"
 
 
 # ====================================================================== hard rules
@@ -482,10 +483,11 @@ def mission_escort(instance: Instance, view: PlanView) -> list[Violation]:
 
     For mission m at h running in t:
       #{escort assignments naming m at h in t} + #{u present at h in t: escort(u) = 1}
-        ≥ need_ground[m,t];   Σ escort-task sortie counts at h in t ≥ need_air[m,t]."""
+        ≥ need_ground[m,t];   Σ escort-task sortie counts at h in t ≥ need_air[m,t].
+    An escort-task unit of a kind with escort = 0 (an FPU) counts for nothing."""
     escorts: dict[tuple[str, str, int], int] = defaultdict(int)
     for a in view.assignments:
-        if a.task == "escort" and a.mission is not None:
+        if a.task == "escort" and a.mission is not None and instance.units[a.unit].spec.escort:
             escorts[a.mission, a.hotspot, a.week] += 1
     out = []
     for m_id, start in sorted(view.missions.items()):
