@@ -1,0 +1,1 @@
+"""Benchmark of the planner (issue 8): scenario generator and harness."""
