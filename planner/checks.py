@@ -50,19 +50,27 @@ def _one_of(value: str, choices: Iterable[str], noun: str) -> str:
     names = list(dict.fromkeys(choices))
     close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
     listed = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    return (f"did you mean '{close[0]}'? " if close else "") + f"the {noun} are: {listed}"
+    return (f"did you mean '{close[0]}'? The" if close else "the") + f" {noun} are: {listed}"
 
 
-def _ids(items: Iterable[object]) -> set[str]:
-    return {item.id for item in items}  # type: ignore[attr-defined]
+def _ids(items: Iterable[object]) -> list[str]:
+    """The ids of `items`, in file order, without repeats."""
+    return list(dict.fromkeys(item.id for item in items))  # type: ignore[attr-defined]
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _pins(ctx: CheckContext, mode: str) -> Iterator[tuple[int, Commitment, tuple[int, ...]]]:
     """Commitments of one mode whose unit and hotspot resolve and whose window is valid,
     with their weeks."""
     s = ctx.scenario
-    units, hotspots = _ids(s.units), _ids(s.hotspots)
-    bases = _ids(s.bases)
+    units, hotspots, bases = set(_ids(s.units)), set(_ids(s.hotspots)), set(_ids(s.bases))
     base_of = {u.id: u.base for u in s.units}
     for i, c in enumerate(s.commitments):
         if (c.mode == mode and c.unit in units and c.hotspot in hotspots
@@ -94,7 +102,7 @@ def unique_ids(ctx: CheckContext) -> Iterator[Problem]:
                 continue
             yield ctx.error((section, i, "id"),
                             f"duplicate {noun} id '{item.id}', already used at "
-                            f"{ctx.position((section, first[item.id], 'id'))}",
+                            f"{ctx.position((section, first[item.id], 'id'), (section, i))}",
                             f"give each {noun} its own id", id=item.id)
 
 
@@ -175,7 +183,7 @@ def threat_assessments_do_not_overlap(ctx: CheckContext) -> Iterator[Problem]:
                         ("hotspots", i, "threats", j),
                         f"{threat.category} is assessed twice at {h.id} in "
                         f"{weeks_text(weeks & other)} (also threats[{k}], "
-                        f"{ctx.position(('hotspots', i, 'threats', k))})",
+                        f"{ctx.position(('hotspots', i, 'threats', k), ('hotspots', i))})",
                         "give each assessment of a category its own weeks, or keep one",
                         id=h.id)
             earlier[threat.category].append((j, weeks))
@@ -219,7 +227,7 @@ def flight_hours_only_on_air_units(ctx: CheckContext) -> Iterator[Problem]:
         if u.flight_hours_per_week is not None and BUILTIN_KINDS[u.kind].domain is Domain.GROUND:
             yield ctx.error(("units", i, "flight_hours_per_week"),
                             f"flight_hours_per_week applies to air units only, and {u.id} is "
-                            f"a {u.kind.value} (ground)", "remove flight_hours_per_week",
+                            f"{_a(u.kind.value)} (ground)", "remove flight_hours_per_week",
                             id=u.id, key=True)
 
 
@@ -237,7 +245,7 @@ def unit_type_overrides_fit_domain(ctx: CheckContext) -> Iterator[Problem]:
         for name in misplaced:
             if getattr(override, name) is not None:
                 yield ctx.error(("unit_types", kind.value, name),
-                                f"{name} {reason}, and {kind.value} is a {domain.value} kind",
+                                f"{name} {reason}, and {kind.value} is {_a(domain.value)} kind",
                                 f"remove {name} from unit_types.{kind.value}", key=True)
 
 
@@ -246,7 +254,7 @@ def _pin_obstacles(inst: Instance, info: UnitInfo, h: str,
     """Why the hard rules forbid `info` at h in some of `weeks`: (key, reason, fix)."""
     u, kind = info.id, info.spec.kind.value
     if info.is_ground and not info.spec.presence:
-        yield ("unit", f"a {kind} cannot hold a presence, and require means present",
+        yield ("unit", f"{_a(kind)} cannot hold a presence, and require means present",
                "pin a unit that holds presence; escorts are assigned with their missions")
     if not inst.in_range(u, h):
         yield ("hotspot", f"{h} is {inst.distance(u, h):.0f} km from {info.base}, beyond "
@@ -275,7 +283,7 @@ def _pin_obstacles(inst: Instance, info: UnitInfo, h: str,
                "drop those weeks from the pin")
     hours = inst.sortie_hours(u, h)
     if hours > info.flight_hours_per_week + 1e-9:
-        yield ("hotspot", f"one sortie to {h} takes {hours:.1f} flight hours, more than "
+        yield ("hotspot", f"one sortie to {h} takes {hours:.2f} flight hours, more than "
                f"{u}'s {info.flight_hours_per_week:g} per week",
                "pin a helicopter based closer, or give this one more flight_hours_per_week")
 
@@ -305,8 +313,9 @@ def pins_do_not_contradict(ctx: CheckContext) -> Iterator[Problem]:
             yield ctx.error(("commitments", later),
                             f"require and forbid pins of {r.unit} at {r.hotspot} contradict "
                             f"in {weeks_text(overlap)}",
-                            f"remove one of them (the other is at "
-                            f"{ctx.position(('commitments', other))})", id=r.unit)
+                            "remove one of them (the other is at "
+                            f"{ctx.position(('commitments', other), ('commitments', later))})",
+                            id=r.unit)
 
 
 def require_pins_compatible(ctx: CheckContext) -> Iterator[Problem]:
@@ -323,12 +332,13 @@ def require_pins_compatible(ctx: CheckContext) -> Iterator[Problem]:
                 for k, d, other in pins[:n]:
                     overlap = set(weeks) & set(other)
                     if d.hotspot != c.hotspot and overlap:
+                        other_at = ctx.position(("commitments", k), ("commitments", i))
                         yield ctx.error(("commitments", i),
                                         f"{u} is required at both {d.hotspot} and {c.hotspot} "
                                         f"in {weeks_text(overlap)}; a ground unit is in one "
                                         "place a week",
-                                        f"drop those weeks from one of the pins (the other is "
-                                        f"at {ctx.position(('commitments', k))})", id=u)
+                                        "drop those weeks from one of the pins (the other is "
+                                        f"at {other_at})", id=u)
             continue
         yield from _air_pins_fit_hours(ctx, info, pins)
 
@@ -350,7 +360,7 @@ def _air_pins_fit_hours(ctx: CheckContext, info: UnitInfo,
         hours = sum(inst.sortie_hours(info.id, h) for h in hotspots)
         yield ctx.error(("commitments", last_pin[hotspots]),
                         f"require pins of {info.id} at {', '.join(hotspots)} need "
-                        f"{hours:.1f} flight hours in {weeks_text(weeks)}, more than its "
+                        f"{hours:.2f} flight hours in {weeks_text(weeks)}, more than its "
                         f"{info.flight_hours_per_week:g} per week",
                         "drop one of the pins for those weeks, or give the unit more "
                         "flight_hours_per_week", id=info.id)
@@ -376,7 +386,7 @@ def require_pins_leave_garrison(ctx: CheckContext) -> Iterator[Problem]:
                 short[len(out[b.id, t]), floor].append(t)
         for (pinned, floor), weeks in short.items():
             yield ctx.error(("bases", i, "min_garrison"),
-                            f"require pins take {pinned} ground units of {b.id} out in "
+                            f"require pins take {_n(pinned, 'ground unit')} of {b.id} out in "
                             f"{weeks_text(weeks)}, but it must keep {floor} of its available "
                             "ground units at home", "drop a pin for those weeks, or lower "
                             "min_garrison", id=b.id)
@@ -493,7 +503,7 @@ def _mission_serviceable(ctx: CheckContext, i: int) -> Iterator[Problem]:
                        f"{max(ground.values())} can be there in a week of its window")
     if not air_starts:
         need = max(mission.need_air[t] for t in mission.window)
-        reasons.append(f"it needs up to {need} escort sorties at {h} but at most "
+        reasons.append(f"it needs up to {_n(need, 'escort sortie')} at {h} but at most "
                        f"{max(air.values())} can be flown there in a week of its window")
     if not reasons:
         reasons.append("its ground and air escort needs are never met in the same weeks")

@@ -342,6 +342,9 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
         return Problem(file, line, column, "", None, "tab character: YAML indentation must "
                        "use spaces", f"replace the tabs on line {line} with spaces")
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if "nesting depth" in problem:  # libyaml's own limit, met before ours on flow collections
+        return Problem(file, line, column, "", None, f"nesting deeper than {MAX_DEPTH} levels",
+                       "flatten the file; the format nests at most a few levels")
     context = getattr(exc, "context", None)
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     return Problem(file, line, column, "", None, message,
@@ -380,7 +383,7 @@ class _Builder:
     def __init__(self, file: str):
         self.file = file
         self.marks = MarkIndex()
-        self._issues: list[tuple[KeyPath, Position, str, str]] = []
+        self._issues: list[tuple[KeyPath | None, Position, str, str]] = []
         self._seen: set[int] = set()
         self._alias_nodes = 0
         self._constructor = yaml.constructor.SafeConstructor()
@@ -391,12 +394,12 @@ class _Builder:
         try:
             data = self._build(root, (), 0, False)
         except _TooBig as big:
-            self._issues.append(((), big.position, big.message, big.fix))
+            self._issues.append((None, big.position, big.message, big.fix))
         except RecursionError:
-            self._issues.append(((), _position(root.start_mark),
+            self._issues.append((None, _position(root.start_mark),
                                  f"nesting deeper than {MAX_DEPTH} levels", "flatten the file"))
-        self.problems = [Problem(self.file, *pos, render_where(path, data), None, msg, fix)
-                         for path, pos, msg, fix in self._issues]
+        self.problems = [Problem(self.file, *pos, "" if path is None else render_where(path, data),
+                                 None, msg, fix) for path, pos, msg, fix in self._issues]
         return data
 
     def _issue(self, path: KeyPath, node: yaml.Node, message: str, fix: str) -> None:
@@ -421,8 +424,8 @@ class _Builder:
         self.marks._values[path] = _position(node.start_mark)
         if not _tag_allowed(node):
             tag = node.tag.replace(_YAML, "!!")
-            self._issue(path, node, f"tag '{tag}' is not allowed: tags are not allowed in "
-                        "pocplan files", "remove the tag and write a plain value")
+            self._issue(path, node, f"tags are not allowed: '{tag}'",
+                        "remove the tag and write a plain value (nothing in a file is executed)")
             return None
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
@@ -643,9 +646,10 @@ def _window_problem(err_type: str, path: KeyPath, data: Any) -> Explained | None
     if err_type in ("int_type", "int_parsing", "int_from_float") \
             and not isinstance(_data_at(data, path), list):
         return None
-    example = f"[{value}, {value}] for one week" if isinstance(value, int) else "e.g. [1, 4]"
+    example = (f"{name}: [{value}, {value}] for one week" if isinstance(value, int)
+               else f"two weeks, e.g. {name}: [1, 4]")
     return (field_path, f"{name} must be a window [first, last], got {_show(value)}",
-            f"write {name}: {example}", False)
+            f"write {example}", False)
 
 
 def _is_window(value: Any) -> bool:
@@ -673,7 +677,8 @@ def _explain(err: Mapping[str, Any], path: KeyPath, at_key: bool, model: type[Ba
     if err_type in ("enum", "literal_error"):
         allowed = _expected(ctx.get("expected", ""))
         close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
-        fix = (f"did you mean '{close[0]}'? " if close else "") + "use one of " + ", ".join(allowed)
+        fix = ((f"did you mean '{close[0]}'? Use" if close else "use")
+               + " one of " + ", ".join(allowed))
         if at_key:
             return path, f"unknown key '{value}' in {_field_name(path[:-1])}", fix, True
         if isinstance(value, str):
@@ -826,10 +831,13 @@ class CheckContext:
         source, local = self._resolve(path)
         return source.problem(local, message, fix, key=key, id=id, severity="warning")
 
-    def position(self, path: KeyPath) -> str:
-        """`file:line` of a key path, for messages that point at a second place."""
+    def position(self, path: KeyPath, seen_from: KeyPath | None = None) -> str:
+        """Where a key path is, for messages that point at a second place: `line 12`
+        when it is in the same file as `seen_from`, else `file:12`."""
         source, local = self._resolve(path)
         found = source.marks.locate(local)
+        if seen_from is not None and self._resolve(seen_from)[0] is source:
+            return f"line {found[0]}" if found else "this file"
         return f"{source.file}:{found[0]}" if found else source.file
 
     def _resolve(self, path: KeyPath) -> tuple[Source, KeyPath]:
