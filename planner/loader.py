@@ -82,7 +82,7 @@ class Problem:
 
 
 class ScenarioError(Exception):
-    """An input file is unusable; `problems` holds every problem found (errors and warnings)."""
+    """An input file is unusable; `problems` holds every error found, in file and line order."""
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems: tuple[Problem, ...] = tuple(problems)
@@ -869,8 +869,10 @@ class LoadedScenario:
 def load_scenario(path: str | Path) -> LoadedScenario:
     """Load, validate and cross-check a scenario and its priority files.
 
-    Raises ScenarioError with every problem (errors, and the warnings found so far) when
-    anything is wrong; never any other exception for bad input.
+    Raises ScenarioError with every error when anything is wrong, and never any other
+    exception for bad input. Warnings come back in `LoadedScenario.warnings`; they are not
+    raised alongside errors, since what they judge (reach, serviceability) is unreliable
+    until the errors are fixed.
     """
     path = Path(path)
     main = read_source(path, "scenario")
@@ -878,16 +880,20 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     patterns = scenario.priority_files if scenario else _raw_patterns(main.data)
     offices, office_problems = _load_office_files(path, patterns)
     problems += office_problems
-    if scenario is None or any(p.severity == "error" for p in problems):
-        raise ScenarioError(_sorted(problems))
+    _raise_errors(problems)
+    assert scenario is not None  # no errors, so it validated
     ctx = _merged_context(scenario, main, offices)
-    problems += run_checks(ctx)
-    problems = _sorted(problems)
-    if any(p.severity == "error" for p in problems):
-        raise ScenarioError(problems)
+    problems = _sorted(problems + run_checks(ctx))
+    _raise_errors(problems)
     sources = {p.id: source.path for p, (source, _) in
                zip(ctx.scenario.priorities, ctx.priority_origins, strict=True)}
     return LoadedScenario(path, main.sha256, ctx.scenario, tuple(problems), sources, ctx)
+
+
+def _raise_errors(problems: Iterable[Problem]) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ScenarioError(_sorted(errors))
 
 
 def _raw_patterns(data: Any) -> list[str]:
@@ -995,10 +1001,8 @@ def check_priority_submission(
     if loaded is not None and not problems:
         ctx = _replace_office(loaded, submission, source)
         problems = [p for p in run_checks(ctx) if p.file == source.file]
-    problems = _sorted(problems)
-    if any(p.severity == "error" for p in problems):
-        raise ScenarioError(problems)
-    return submission, tuple(problems)
+    _raise_errors(problems)
+    return submission, tuple(_sorted(problems))
 
 
 def _replace_office(loaded: LoadedScenario, submission: PrioritySubmission,
