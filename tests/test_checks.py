@@ -84,9 +84,9 @@ def test_references_resolve(tmp_path):
         "The bases are: CAMP",
         "scen.yaml:13:42: priorities[P1].hotspot: unknown hotspot 'TWON'. Fix: did you mean "
         "'TOWN'? The hotspots are: TOWN, VILLAGE",
-        "scen.yaml:15:11: commitments[0].unit (INF-2): unknown unit 'INF-2'. Fix: did you mean "
+        "scen.yaml:15:12: commitments[0].unit (INF-2): unknown unit 'INF-2'. Fix: did you mean "
         "'INF-1'? The units are: INF-1, FPU-1, HEL-1",
-        "scen.yaml:15:27: commitments[0].hotspot (INF-2): unknown hotspot 'VILAGE'. Fix: did "
+        "scen.yaml:15:28: commitments[0].hotspot (INF-2): unknown hotspot 'VILAGE'. Fix: did "
         "you mean 'VILLAGE'? The hotspots are: TOWN, VILLAGE"]
 
 
