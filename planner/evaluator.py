@@ -393,7 +393,8 @@ def commitments(instance: Instance, view: PlanView) -> list[Violation]:
     """Hard rule: "commitments: `require` — a ground unit is present at the hotspot in each
     of those weeks, an air unit flies at least one sortie there each week; `forbid` — no
     assignment or sortie of the unit at that hotspot in those weeks"."""
-    assigned = {(a.unit, a.hotspot, a.week): a.task for a in view.assignments}
+    assigned = {(a.unit, a.hotspot, a.week) for a in view.assignments}
+    present = {(a.unit, a.hotspot, a.week) for a in view.assignments if a.task == "presence"}
     flown = {(s.unit, s.hotspot, s.week) for s in view.sorties}
     out = []
     for u, h, t in sorted(instance.required_pins):
@@ -402,7 +403,7 @@ def commitments(instance: Instance, view: PlanView) -> list[Violation]:
             out.append(Violation("commitments", f"{u} is pinned to {h} in week {t} but flies "
                                  "no sortie there: fly at least one.", unit=u, hotspot=h,
                                  week=t))
-        elif (info is None or info.is_ground) and assigned.get((u, h, t)) != "presence":
+        elif (info is None or info.is_ground) and (u, h, t) not in present:
             out.append(Violation("commitments", f"{u} is pinned to {h} in week {t} but is not "
                                  "present there (task presence): assign it.", unit=u,
                                  hotspot=h, week=t))
@@ -619,7 +620,7 @@ def satisfaction(instance: Instance, view: PlanView) -> dict[str, float]:
     out: dict[str, float] = {}
     for p in instance.scenario.priorities:
         if p.id in instance.missions:
-            out[p.id] = 1.0 if p.id in view.missions else 0.0
+            out[p.id] = 1.0 if p.id in view.missions else 0.0   # any start, even invalid
         else:
             area = instance.secure_areas[p.id]
             held = sum(1 for t in area.window if view.z(area.hotspot, t))

@@ -262,6 +262,14 @@ def test_commitments_violated_require_and_forbid_ground_and_air(make_instance, m
         ("HEL-1", "NEAR", 3), ("INF-1", "NEAR", 2), ("HEL-1", "NEAR", 4), ("INF-1", "FAR", 3)]
 
 
+def test_commitments_satisfied_by_presence_whatever_the_record_order(make_instance, make_plan):
+    instance = make_instance(commitments=PINS[:1], priorities=[mission("M1", "NEAR")])
+    plan = make_plan(assign=[("INF-1", "NEAR", 1), ("INF-1", "NEAR", 2),
+                             ("INF-1", "NEAR", 2, "escort", "M1")], missions={"M1": 2})
+    assert broken(instance, plan, "commitments") == []
+    assert len(broken(instance, plan, "one_task_per_week")) == 1
+
+
 def test_commitments_satisfied_require_and_forbid_ground_and_air(make_instance, make_plan):
     instance = make_instance(commitments=PINS)
     plan = make_plan(assign=[("INF-1", "NEAR", 1), ("INF-1", "NEAR", 2), ("INF-1", "NEAR", 3)],
