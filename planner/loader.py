@@ -736,7 +736,7 @@ def _type_message(err_type: str, value: Any, ctx: Mapping[str, Any], path: KeyPa
     if err_type == "list_type":
         return f"{label} must be a list, got {shown}", "write a list: [a, b] or one '- item' a line"
     if err_type == "too_short" and isinstance(value, list):
-        return f"{label} must list at least {ctx.get('min_length', 1)}", f"add to {label}"
+        return f"{label} must not be empty", f"add at least one {name.removesuffix('s')}"
     if err_type == "string_too_short":
         return f"{label} must not be empty", f"write a {name}"
     if err_type == "string_too_long":
