@@ -106,8 +106,10 @@ def generate(size: str, seed: int) -> dict[str, Any]:
         "bases": bases,
         "units": units,
         "hotspots": [h for h, _ in hotspots],
-        "priorities": _priorities(rng, spec, anchors, hotspots, units),
     }
+    _pull_in_unreachable(rng, scenario, hotspots, anchors)
+    scenario["priorities"] = _priorities(rng, spec, anchors, hotspots, units)
+    _make_serviceable(scenario)
     return scenario
 
 
@@ -355,6 +357,74 @@ def _priorities(rng: random.Random, spec: Size, anchors: list[tuple[str, str, fl
                                                  {"ground": 2, "air_sorties": 1}))
             out.append(priority)
     return out
+
+
+def _instance(scenario: dict[str, Any]):  # noqa: ANN202 - planner.instance.Instance
+    from models.scenario import Scenario
+    from planner.instance import Instance
+
+    return Instance.build(Scenario.model_validate(scenario))
+
+
+def _pull_in_unreachable(rng: random.Random, scenario: dict[str, Any],
+                         hotspots: list[tuple[dict, str]],
+                         anchors: list[tuple[str, str, float, float]]) -> None:
+    """A hotspot no unit can reach in any week (the loader warns) moves within 140 km of
+    its base, where the base's infantry reaches it: a planning cell lists only places it
+    could act on."""
+    inst = _instance(scenario)
+    where = {a[0]: (a[2], a[3]) for a in anchors}
+    for hotspot, bid in hotspots:
+        h = hotspot["id"]
+        if any(inst.ground_ok(u.id, h, t) if u.is_ground else inst.air_ok(u.id, h, t)
+               for u in inst.units.values() for t in inst.weeks):
+            continue
+        while True:
+            lat, lon = _offset(*where[bid], rng.uniform(40, 140), rng.uniform(0, 2 * math.pi))
+            if _inside(lat, lon):
+                break
+        hotspot["location"] = {"lat": round(lat, 3), "lon": round(lon, 3)}
+
+
+def _make_serviceable(scenario: dict[str, Any]) -> None:
+    """Priorities a plan can meet (the loader warns otherwise): a secure_area asks for no
+    more weeks than a presence is possible; a civilian mission asks for no more escort
+    than can be there, and is dropped when even one escort cannot."""
+    inst = _instance(scenario)
+    units = list(inst.units.values())
+    kept = []
+    for p in scenario["priorities"]:
+        h = p["hotspot"]
+        if p["kind"] == "secure_area":
+            area = inst.secure_areas[p["id"]]
+            servable = sum(1 for t in area.window
+                           if any(u.spec.presence and inst.presence_ok(u.id, h, t)
+                                  for u in units if u.is_ground))
+            if servable:
+                p["required_weeks"] = min(p["required_weeks"], servable)
+                kept.append(p)
+            continue
+        mission = inst.missions[p["id"]]
+        ground = {t: sum(1 for u in units if u.is_ground and u.spec.escort
+                         and inst.ground_ok(u.id, h, t)) for t in mission.window}
+        air = {t: sum(int(u.flight_hours_per_week // inst.sortie_hours(u.id, h))
+                      for u in units if u.is_air and inst.air_ok(u.id, h, t))
+               for t in mission.window}
+        starts = [s for s in mission.starts
+                  if all(ground[t] >= mission.need_ground[t] and air[t] >= mission.need_air[t]
+                         for t in mission.running_weeks(s))]
+        if starts:
+            kept.append(p)
+            continue
+        best = max(mission.starts, key=lambda s: min(ground[t] for t in mission.running_weeks(s)))
+        ground_cap = min(ground[t] for t in mission.running_weeks(best))
+        if ground_cap == 0:
+            continue
+        air_cap = min(air[t] for t in mission.running_weeks(best))
+        p["escort"] = {"ground": min(ground_cap, max(mission.need_ground.values())),
+                       "air_sorties": min(air_cap, max(mission.need_air.values()))}
+        kept.append(p)
+    scenario["priorities"] = kept
 
 
 def _reachable(hotspot: dict, bid: str, anchors: list[tuple[str, str, float, float]]) -> bool:

@@ -24,13 +24,16 @@ KINDS = {"infantry_company", "qrf_company", "fpu", "escort_team", "attack_helico
 
 
 def load(path: Path) -> Instance:
-    """The instance a user's file gives: through planner.loader when it is there."""
+    """The instance a user's file gives: through planner.loader when it is there, with
+    neither errors nor warnings (every hotspot reachable, every priority serviceable)."""
     try:
         from planner.loader import load_scenario
     except ImportError:
         scenario = Scenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     else:
-        scenario = load_scenario(path).scenario  # raises ScenarioError on any error
+        loaded = load_scenario(path)  # raises ScenarioError on any error
+        assert not loaded.warnings, [str(w) for w in loaded.warnings]
+        scenario = loaded.scenario
     return Instance.build(scenario)
 
 
