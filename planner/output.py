@@ -1,0 +1,470 @@
+"""The machine outputs of `pocplan plan` (DESIGN.md §7) and the numbers every report shares.
+
+One `Outcome` holds what a planning run produced (the ranked plans, or the staff
+heuristic's plan alone, with the solver's status); everything else here turns it into:
+
+- `plan_document` / `plan_json`: exactly the §7 document (`schema_version`, `scenario`,
+  `solver`, `plans`, then the optional top-level `heuristic`), keys in §7's order,
+  assignments and sorties in `Plan.canonical()` order, floats as Python's repr, so the
+  same input and seed give the same `plans` bytes;
+- `plan_csv`: one row per assignment and sortie of every plan;
+- `plan_geojson`: a FeatureCollection of hotspots (Points, [lon, lat]) with plan 1's
+  attributes;
+- `tradeoff`: the trade-off row of DESIGN.md §6 (terminal and Markdown tables);
+- `priority_accounts`: per plan, every priority met / partial / unmet with a reason and,
+  when `planner.priorities` priced it, a price;
+- `assumptions`: the effects, caps and policy in force;
+- `write_atomic`: `--output` without ever leaving a half-written file.
+
+Nothing here recomputes a metric: every number comes from the evaluator's `Evaluation`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from models.base import ThreatCategory
+from models.plan import Plan
+from models.scenario import PriorityKind
+from planner.evaluator import Evaluation
+from planner.instance import Instance
+
+SCHEMA_VERSION = 1
+"""`schema_version` of the §7 document."""
+
+CSV_COLUMNS = ("plan", "type", "unit", "hotspot", "week", "task", "mission", "count")
+"""Columns of `--format csv`: one row per assignment (type assignment, count 1) or sortie."""
+
+MET, PARTIAL, UNMET = "met", "partial", "unmet"
+
+
+# ====================================================================== what a run produced
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """The §7 `scenario` object, plus what the reports show about the file."""
+
+    name: str
+    sha256: str
+    """SHA-256 of the scenario file's bytes, hex."""
+    weeks: int
+    path: Path | None = None
+    start: dt.date | None = None
+    """Date of week 1, when the scenario gives one."""
+
+    def week_start(self, week: int) -> dt.date | None:
+        return None if self.start is None else self.start + dt.timedelta(weeks=week - 1)
+
+    @property
+    def end(self) -> dt.date | None:
+        """Last day of the horizon."""
+        return None if self.start is None else self.start + dt.timedelta(days=7 * self.weeks - 1)
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """One ranked plan, whatever produced it (ranking, or the staff heuristic alone)."""
+
+    rank: int
+    plan: Plan
+    evaluation: Evaluation
+    summary: str
+    """How the plan differs from plan 1, in a sentence (DESIGN.md §6)."""
+    difference: int = 0
+    """D from plan 1, unit-weeks of presence by kind, hotspot and week."""
+    tie: bool = False
+    """Its score is within the optimality gap of a neighbour's: the order is not proven."""
+    status: str = "feasible"
+
+
+@dataclass(frozen=True)
+class PriorityAccount:
+    """What a plan owes one priority's office (DESIGN.md §7 `plans[].priorities[]`)."""
+
+    id: str
+    office: str | None
+    satisfaction: float
+    status: str
+    """met (satisfaction 1) | partial (between 0 and 1) | unmet (0)."""
+    reason: str | None = None
+    """Why it is not fully met: structurally impossible (what) or outweighed."""
+    price: float | None = None
+    """Score points lost when the plan is required to meet it; None when not priced."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything a `pocplan plan` run produced, ready to render."""
+
+    scenario: ScenarioInfo
+    instance: Instance
+    backend: str
+    status: str
+    """optimal | feasible | infeasible | no_solution | error (§7 `solver.status`)."""
+    gap: float | None
+    seconds: float
+    """Wall-clock seconds of the whole run (all K plans)."""
+    plans: tuple[PlanEntry, ...]
+    heuristic: Plan | None = None
+    heuristic_evaluation: Evaluation | None = None
+    requested: int = 1
+    min_difference: int | None = None
+    shortfall: str | None = None
+    """Why fewer plans than requested came back, or None."""
+    message: str = ""
+    conflicts: tuple[str, ...] = ()
+    """For infeasible scenarios: the conflicting hard rules, one sentence each."""
+    accounts: dict[int, tuple[PriorityAccount, ...]] = field(default_factory=dict)
+    """Plan rank → the account of every priority of the scenario."""
+
+    def plan(self, rank: int) -> PlanEntry | None:
+        return next((p for p in self.plans if p.rank == rank), None)
+
+    def account(self, rank: int) -> tuple[PriorityAccount, ...]:
+        if rank in self.accounts:
+            return self.accounts[rank]
+        entry = self.plan(rank)
+        return derive_accounts(self.instance, entry.evaluation) if entry else ()
+
+
+def outcome_from_ranked(scenario: ScenarioInfo, instance: Instance, ranked: Any,
+                        accounts: dict[int, Iterable[Any]] | None = None) -> Outcome:
+    """An Outcome from `planner.ranking.RankedPlans` (its solver block comes from
+    `ranked.first`, its time from `ranked.seconds`)."""
+    first = ranked.first
+    plans = tuple(PlanEntry(rank=p.rank, plan=p.plan, evaluation=p.evaluation,
+                            summary=p.summary, difference=p.difference, tie=p.tie,
+                            status=p.status) for p in ranked.plans)
+    outcome = Outcome(
+        scenario=scenario, instance=instance, backend=first.backend, status=first.status,
+        gap=first.gap, seconds=ranked.seconds, plans=plans, heuristic=ranked.heuristic,
+        heuristic_evaluation=ranked.heuristic_evaluation, requested=ranked.requested,
+        min_difference=ranked.min_difference or None, shortfall=ranked.shortfall,
+        message=first.message, conflicts=tuple(first.conflicts))
+    return with_accounts(outcome, accounts)
+
+
+def outcome_from_heuristic(scenario: ScenarioInfo, instance: Instance, plan: Plan,
+                           evaluation: Evaluation, seconds: float, requested: int = 1) -> Outcome:
+    """An Outcome for `--solver heuristic`: the staff heuristic's plan alone, unproven."""
+    entry = PlanEntry(rank=1, plan=plan, evaluation=evaluation,
+                      summary="the staff heuristic's plan (what a staff would do by hand)")
+    shortfall = None
+    if requested > 1:
+        shortfall = "the staff heuristic gives one plan; use a solver for ranked alternatives"
+    return with_accounts(Outcome(
+        scenario=scenario, instance=instance, backend="heuristic", status="feasible", gap=None,
+        seconds=seconds, plans=(entry,), heuristic=plan, heuristic_evaluation=evaluation,
+        requested=requested, shortfall=shortfall))
+
+
+def with_accounts(outcome: Outcome,
+                  accounts: dict[int, Iterable[Any]] | None = None) -> Outcome:
+    """The outcome with a priority account for every plan: the given accounts (from
+    `planner.priorities.account_priorities`, which prices unmet priorities) where present,
+    else `derive_accounts` (no prices)."""
+    given = accounts or {}
+    table: dict[int, tuple[PriorityAccount, ...]] = {}
+    for entry in outcome.plans:
+        derived = derive_accounts(outcome.instance, entry.evaluation)
+        by_id = {a.id: _as_account(a) for a in given.get(entry.rank, ())}
+        table[entry.rank] = tuple(_merge(d, by_id.get(d.id)) for d in derived)
+    return replace(outcome, accounts=table)
+
+
+def _as_account(item: Any) -> PriorityAccount:
+    return PriorityAccount(id=item.id, office=getattr(item, "office", None),
+                           satisfaction=item.satisfaction, status=item.status,
+                           reason=getattr(item, "reason", None),
+                           price=getattr(item, "price", None))
+
+
+def _merge(derived: PriorityAccount, given: PriorityAccount | None) -> PriorityAccount:
+    """The evaluator's satisfaction is authoritative; reasons and prices come from the
+    priorities module when it has them."""
+    if given is None:
+        return derived
+    return PriorityAccount(id=derived.id, office=given.office or derived.office,
+                           satisfaction=derived.satisfaction, status=derived.status,
+                           reason=given.reason if given.reason is not None else derived.reason,
+                           price=given.price)
+
+
+# ====================================================================== priority accounts
+def status_of(satisfaction: float) -> str:
+    """met: 1; partial: strictly between 0 and 1; unmet: 0 (DESIGN.md §7)."""
+    if satisfaction >= 1 - 1e-9:
+        return MET
+    return PARTIAL if satisfaction > 1e-9 else UNMET
+
+
+def derive_accounts(instance: Instance, evaluation: Evaluation) -> tuple[PriorityAccount, ...]:
+    """Every priority of the scenario, in scenario order, with its status and a reason for
+    any not fully met. Reasons are structural where the scenario makes the priority
+    impossible; otherwise it was outweighed (prices come from `planner.priorities`)."""
+    out = []
+    for p in instance.scenario.priorities:
+        sat = evaluation.satisfaction.get(p.id, 0.0)
+        status = status_of(sat)
+        reason = None if status == MET else _reason(instance, p.id, sat)
+        out.append(PriorityAccount(id=p.id, office=p.office, satisfaction=sat, status=status,
+                                   reason=reason))
+    return tuple(out)
+
+
+def _reason(instance: Instance, priority_id: str, sat: float) -> str:
+    p = instance.priority_by_id[priority_id]
+    if p.kind is PriorityKind.SECURE_AREA:
+        area = instance.secure_areas[p.id]
+        possible = [t for t in area.window
+                    if any(instance.presence_ok(u.id, area.hotspot, t)
+                           for u in instance.ground_units)]
+        held = round(sat * area.required)
+        if len(possible) < area.required:
+            return (f"structurally impossible: a unit can hold presence at {area.hotspot} in "
+                    f"only {len(possible)} of the {area.required} weeks required (range, "
+                    "availability, ground closures or commitments)")
+        return (f"outweighed: presence in {held} of {area.required} required weeks; the "
+                "units were worth more elsewhere")
+    mission = instance.missions[p.id]
+    reachable = any(instance.ground_ok(u.id, mission.hotspot, t)
+                    for u in instance.ground_units if u.spec.escort for t in mission.window)
+    if not reachable:
+        return (f"structurally impossible: no escort-capable ground unit can reach "
+                f"{mission.hotspot} in weeks {mission.window[0]}–{mission.window[-1]}")
+    return "outweighed: not scheduled; its escort was worth more elsewhere"
+
+
+def priority_weighted_share(instance: Instance, evaluation: Evaluation) -> float | None:
+    """Priorities met, weighted: Σ weight × satisfaction / Σ weight (None without any)."""
+    total = sum(p.weight for p in instance.scenario.priorities)
+    if not total:
+        return None
+    return sum(p.weight * evaluation.satisfaction.get(p.id, 0.0)
+               for p in instance.scenario.priorities) / total
+
+
+# ====================================================================== trade-off rows
+@dataclass(frozen=True)
+class TradeOff:
+    """One row of the COA trade-off table (DESIGN.md §6)."""
+
+    score: float
+    harm_averted: float
+    baseline_share: float | None
+    """harm_averted / baseline_risk."""
+    priorities_met: float | None
+    """Weighted share of priorities met."""
+    retaliation: float
+    vacuum: float
+    ied: float
+    engagement: float
+    colocation_weeks: int
+    unit_weeks: int
+    sorties: int
+    harm_vs_heuristic: float | None
+    """(harm_averted / the staff heuristic's − 1), None without a heuristic plan."""
+
+
+def tradeoff(instance: Instance, evaluation: Evaluation,
+             reference: Evaluation | None = None) -> TradeOff:
+    m = evaluation.metrics
+    vs = None
+    if reference is not None and reference.metrics.harm_averted > 0:
+        vs = m.harm_averted / reference.metrics.harm_averted - 1
+    return TradeOff(
+        score=evaluation.score, harm_averted=m.harm_averted,
+        baseline_share=m.harm_averted / m.baseline_risk if m.baseline_risk else None,
+        priorities_met=priority_weighted_share(instance, evaluation),
+        retaliation=m.retaliation_exposure, vacuum=m.vacuum_exposure, ied=m.ied_exposure,
+        engagement=m.engagement_exposure, colocation_weeks=m.colocation_weeks,
+        unit_weeks=m.unit_weeks, sorties=m.sorties, harm_vs_heuristic=vs)
+
+
+# ====================================================================== §7 JSON
+def plan_document(outcome: Outcome, *, include_assumptions: bool = False) -> dict[str, Any]:
+    """The §7 document. Required keys first, in §7's order; extra keys (allowed by §7)
+    after them: `plans[].difference`/`tie`, top-level `requested_plans`, `min_difference`,
+    `shortfall`, `conflicts` (infeasible runs), `assumptions` (on request)."""
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "scenario": {"name": outcome.scenario.name, "sha256": outcome.scenario.sha256,
+                     "weeks": outcome.scenario.weeks},
+        "solver": {"backend": outcome.backend, "status": outcome.status,
+                   "gap": outcome.gap, "seconds": round(max(0.0, outcome.seconds), 3)},
+        "plans": [plan_object(outcome, entry) for entry in outcome.plans],
+    }
+    if outcome.heuristic_evaluation is not None:
+        doc["heuristic"] = {"score": outcome.heuristic_evaluation.score,
+                            "metrics": outcome.heuristic_evaluation.metrics.as_dict()}
+    doc["requested_plans"] = outcome.requested
+    if outcome.min_difference is not None:
+        doc["min_difference"] = outcome.min_difference
+    if outcome.shortfall:
+        doc["shortfall"] = outcome.shortfall
+    if outcome.conflicts:
+        doc["conflicts"] = list(outcome.conflicts)
+    if include_assumptions:
+        doc["assumptions"] = assumptions(outcome.instance)
+    return doc
+
+
+def plan_object(outcome: Outcome, entry: PlanEntry) -> dict[str, Any]:
+    """One element of §7 `plans`."""
+    plan = entry.plan.canonical()
+    return {
+        "rank": entry.rank,
+        "score": entry.evaluation.score,
+        "metrics": entry.evaluation.metrics.as_dict(),
+        "assignments": [{"unit": a.unit, "hotspot": a.hotspot, "week": a.week,
+                         "task": a.task, "mission": a.mission} for a in plan.assignments],
+        "sorties": [{"unit": s.unit, "hotspot": s.hotspot, "week": s.week, "count": s.count,
+                     "task": s.task, "mission": s.mission} for s in plan.sorties],
+        "missions": [{"priority": m.priority, "start_week": m.start_week}
+                     for m in plan.missions],
+        "priorities": [{"id": a.id, "satisfaction": a.satisfaction, "office": a.office,
+                        "status": a.status, "reason": a.reason, "price": a.price}
+                       for a in outcome.account(entry.rank)],
+        "summary": entry.summary,
+        "warnings": [{"rule": w.rule, "hotspot": w.hotspot, "week": w.week, "text": w.text}
+                     for w in entry.evaluation.warnings],
+        "difference": entry.difference,
+        "tie": entry.tie,
+    }
+
+
+def plan_json(outcome: Outcome, *, include_assumptions: bool = False) -> str:
+    """The §7 document as text: UTF-8, two-space indent, floats as Python's repr."""
+    return json.dumps(plan_document(outcome, include_assumptions=include_assumptions),
+                      indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# ====================================================================== CSV
+def plan_csv(outcome: Outcome) -> str:
+    """One row per assignment (count 1) and per sortie record of every plan, in rank then
+    `Plan.canonical()` order; `mission` empty when none."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for entry in outcome.plans:
+        plan = entry.plan.canonical()
+        for a in plan.assignments:
+            writer.writerow((entry.rank, "assignment", a.unit, a.hotspot, a.week, a.task,
+                             a.mission or "", 1))
+        for s in plan.sorties:
+            writer.writerow((entry.rank, "sortie", s.unit, s.hotspot, s.week, s.task,
+                             s.mission or "", s.count))
+    return buffer.getvalue()
+
+
+# ====================================================================== GeoJSON
+def plan_geojson(outcome: Outcome, rank: int = 1) -> dict[str, Any]:
+    """A FeatureCollection with one Point feature per hotspot ([lon, lat], RFC 7946), in
+    scenario order, carrying plan `rank`'s attributes: baseline risk, harm averted (from
+    the evaluator's terms), the weeks and units present, sorties and the priorities there."""
+    instance = outcome.instance
+    entry = outcome.plan(rank)
+    harm_weight = instance.policy.weights.harm
+    harm: dict[str, float] = {}
+    present: dict[str, dict[int, list[str]]] = {h: {} for h in instance.hotspot_ids}
+    sorties: dict[str, int] = dict.fromkeys(instance.hotspot_ids, 0)
+    accounts = {a.id: a for a in outcome.account(rank)} if entry else {}
+    if entry is not None:
+        for term in entry.evaluation.terms:
+            if term.metric == "harm_averted" and term.hotspot is not None and harm_weight:
+                harm[term.hotspot] = harm.get(term.hotspot, 0.0) + term.value / harm_weight
+        for a in entry.plan.canonical().assignments:
+            if a.task == "presence" and a.hotspot in present:
+                present[a.hotspot].setdefault(a.week, []).append(a.unit)
+        for s in entry.plan.sorties:
+            if s.hotspot in sorties:
+                sorties[s.hotspot] += s.count
+    features = []
+    for h in instance.scenario.hotspots:
+        risk = sum(instance.total_risk[h.id, t] for t in instance.weeks)
+        weeks = sorted(present[h.id])
+        props: dict[str, Any] = {
+            "id": h.id, "name": h.name or h.id, "pcode": h.pcode, "population": h.population,
+            "baseline_risk": risk,
+            "harm_averted": harm.get(h.id, 0.0) if entry is not None else None,
+            "presence_weeks": weeks,
+            "units_present": sorted({u for us in present[h.id].values() for u in us}),
+            "sorties": sorties[h.id],
+            "ground_closed_weeks": sorted(t for t in instance.weeks
+                                          if (h.id, t) in instance.ground_closed),
+            "partner_operation_weeks": sorted(t for t in instance.weeks
+                                              if (h.id, t) in instance.partner_active),
+            "state_presence_weeks": sorted(t for t in instance.weeks
+                                           if (h.id, t) in instance.state_presence),
+            "priorities": [
+                {"id": p.id, "office": p.office, "kind": str(p.kind),
+                 "satisfaction": accounts[p.id].satisfaction if p.id in accounts else None,
+                 "status": accounts[p.id].status if p.id in accounts else None}
+                for p in instance.scenario.priorities if p.hotspot == h.id],
+        }
+        features.append({"type": "Feature", "id": h.id,
+                         "geometry": {"type": "Point",
+                                      "coordinates": [h.location.lon, h.location.lat]},
+                         "properties": props})
+    return {"type": "FeatureCollection",
+            "pocplan": {"scenario": outcome.scenario.name, "sha256": outcome.scenario.sha256,
+                        "plan": rank if entry is not None else None,
+                        "score": entry.evaluation.score if entry is not None else None},
+            "features": features}
+
+
+def geojson_text(outcome: Outcome, rank: int = 1) -> str:
+    return json.dumps(plan_geojson(outcome, rank), indent=2, ensure_ascii=False,
+                      allow_nan=False) + "\n"
+
+
+# ====================================================================== assumptions
+def assumptions(instance: Instance) -> dict[str, Any]:
+    """The planning assumptions in force: each kind's parameters and effects (built-in
+    table with the scenario's overrides), the mitigation caps, and the policy."""
+    kinds = {}
+    for name, spec in instance.kinds.items():
+        entry: dict[str, Any] = {
+            "domain": str(spec.domain), "presence": spec.presence, "police": spec.police,
+            "escort": spec.escort, "range_km": spec.range_km,
+            "effects": {str(c): spec.effects.get(c, 0.0) for c in ThreatCategory}}
+        if spec.domain == "air":
+            entry |= {"speed_kmh": spec.speed_kmh, "station_hours": spec.station_hours,
+                      "flight_hours_per_week": spec.flight_hours_per_week}
+        kinds[str(name)] = entry
+    return {"unit_kinds": kinds,
+            "mitigation_caps": {str(c): instance.caps[c] for c in ThreatCategory},
+            "policy": instance.policy.model_dump(mode="json")}
+
+
+# ====================================================================== files
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` atomically: a temporary file in the same directory,
+    flushed and synced, then `os.replace`d over the target. A crash leaves either the old
+    file or the new one, never a half-written file."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
