@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from planner.loader import CheckContext, KeyPath, Problem
 
 Check = Callable[["CheckContext"], Iterable["Problem"]]
+Pin = tuple[int, Commitment, tuple[int, ...]]
+"""A commitment with its index in the scenario and its weeks."""
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -66,7 +68,7 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
-def _pins(ctx: CheckContext, mode: str) -> Iterator[tuple[int, Commitment, tuple[int, ...]]]:
+def _pins(ctx: CheckContext, mode: str) -> Iterator[Pin]:
     """Commitments of one mode whose unit and hotspot resolve and whose window is valid,
     with their weeks."""
     s = ctx.scenario
@@ -78,10 +80,32 @@ def _pins(ctx: CheckContext, mode: str) -> Iterator[tuple[int, Commitment, tuple
             yield i, c, window_weeks(c.weeks, s.horizon.weeks)
 
 
-def _placed_units(ctx: CheckContext) -> list[UnitInfo]:
-    """Units whose base resolves (reach questions have an answer only for them)."""
-    bases = _ids(ctx.scenario.bases)
-    return [info for info in ctx.instance.units.values() if info.base in bases]
+def _units_by_base(ctx: CheckContext) -> dict[str, list[UnitInfo]]:
+    """Units of each base (compiled), computed once per context."""
+    if "units_by_base" not in ctx.memo:
+        grouped: dict[str, list[UnitInfo]] = defaultdict(list)
+        for info in ctx.instance.units.values():
+            grouped[info.base].append(info)
+        ctx.memo["units_by_base"] = grouped
+    return ctx.memo["units_by_base"]
+
+
+def _in_range(ctx: CheckContext, h: str) -> list[UnitInfo]:
+    """Units whose base resolves and whose kind's range reaches h, computed once per hotspot
+    by (base, kind) group, so that large scenarios stay fast."""
+    cache = ctx.memo.setdefault("in_range", {})
+    if h not in cache:
+        inst, groups = ctx.instance, ctx.memo.get("reach_groups")
+        if groups is None:
+            bases = set(_ids(ctx.scenario.bases))
+            groups = defaultdict(list)
+            for info in inst.units.values():
+                if info.base in bases:
+                    groups[info.base, info.spec.kind].append(info)
+            ctx.memo["reach_groups"] = groups
+        cache[h] = [u for (b, kind), units in groups.items()
+                    if inst.dist_km[b, h] <= inst.kinds[kind].range_km + 1e-9 for u in units]
+    return cache[h]
 
 
 def _sortie_capacity(inst: Instance, info: UnitInfo, h: str) -> int:
@@ -172,21 +196,22 @@ def threat_assessments_do_not_overlap(ctx: CheckContext) -> Iterator[Problem]:
     weeks (DESIGN.md §3)."""
     horizon = ctx.scenario.horizon.weeks
     for i, h in enumerate(ctx.scenario.hotspots):
-        earlier: dict[str, list[tuple[int, set[int]]]] = defaultdict(list)
+        first: dict[tuple[str, int], int] = {}  # (category, week) -> first threat assessing it
         for j, threat in enumerate(h.threats):
             if not _window_ok(threat.weeks, horizon):
                 continue
-            weeks = set(window_weeks(threat.weeks, horizon))
-            for k, other in earlier[threat.category]:
-                if weeks & other:
-                    yield ctx.error(
-                        ("hotspots", i, "threats", j),
-                        f"{threat.category} is assessed twice at {h.id} in "
-                        f"{weeks_text(weeks & other)} (also threats[{k}], "
-                        f"{ctx.position(('hotspots', i, 'threats', k), ('hotspots', i))})",
-                        "give each assessment of a category its own weeks, or keep one",
-                        id=h.id)
-            earlier[threat.category].append((j, weeks))
+            clashes: dict[int, list[int]] = defaultdict(list)
+            for t in window_weeks(threat.weeks, horizon):
+                k = first.setdefault((threat.category, t), j)
+                if k != j:
+                    clashes[k].append(t)
+            for k, weeks in clashes.items():
+                other_at = ctx.position(("hotspots", i, "threats", k), ("hotspots", i))
+                yield ctx.error(
+                    ("hotspots", i, "threats", j),
+                    f"{threat.category} is assessed twice at {h.id} in {weeks_text(weeks)} "
+                    f"(also threats[{k}], {other_at})",
+                    "give each assessment of a category its own weeks, or keep one", id=h.id)
 
 
 def mission_duration_fits_window(ctx: CheckContext) -> Iterator[Problem]:
@@ -303,48 +328,57 @@ def require_pins_possible(ctx: CheckContext) -> Iterator[Problem]:
 
 def pins_do_not_contradict(ctx: CheckContext) -> Iterator[Problem]:
     """Error: a `require` and a `forbid` pin of the same unit at the same hotspot share weeks."""
-    required = list(_pins(ctx, "require"))
+    required: dict[tuple[str, str], list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
+    for i, r, weeks in _pins(ctx, "require"):
+        required[r.unit, r.hotspot].append((i, weeks))
     for j, f, forbidden in _pins(ctx, "forbid"):
-        for i, r, weeks in required:
+        for i, weeks in required.get((f.unit, f.hotspot), []):
             overlap = set(weeks) & set(forbidden)
-            if (r.unit, r.hotspot) != (f.unit, f.hotspot) or not overlap:
+            if not overlap:
                 continue
             later, other = (i, j) if i > j else (j, i)
             yield ctx.error(("commitments", later),
-                            f"require and forbid pins of {r.unit} at {r.hotspot} contradict "
+                            f"require and forbid pins of {f.unit} at {f.hotspot} contradict "
                             f"in {weeks_text(overlap)}",
                             "remove one of them (the other is at "
                             f"{ctx.position(('commitments', other), ('commitments', later))})",
-                            id=r.unit)
+                            id=f.unit)
 
 
 def require_pins_compatible(ctx: CheckContext) -> Iterator[Problem]:
     """Error: `require` pins that cannot hold together: one ground unit at two hotspots in
     the same week, or one air unit at several hotspots whose sorties exceed its weekly hours."""
     inst = ctx.instance
-    by_unit: dict[str, list[tuple[int, Commitment, tuple[int, ...]]]] = defaultdict(list)
+    by_unit: dict[str, list[Pin]] = defaultdict(list)
     for pin in _pins(ctx, "require"):
         by_unit[pin[1].unit].append(pin)
     for u, pins in by_unit.items():
         info = inst.units[u]
         if info.is_ground:
-            for n, (i, c, weeks) in enumerate(pins):
-                for k, d, other in pins[:n]:
-                    overlap = set(weeks) & set(other)
-                    if d.hotspot != c.hotspot and overlap:
-                        other_at = ctx.position(("commitments", k), ("commitments", i))
-                        yield ctx.error(("commitments", i),
-                                        f"{u} is required at both {d.hotspot} and {c.hotspot} "
-                                        f"in {weeks_text(overlap)}; a ground unit is in one "
-                                        "place a week",
-                                        "drop those weeks from one of the pins (the other is "
-                                        f"at {other_at})", id=u)
-            continue
-        yield from _air_pins_fit_hours(ctx, info, pins)
+            yield from _ground_pins_one_place(ctx, u, pins)
+        else:
+            yield from _air_pins_fit_hours(ctx, info, pins)
+
+
+def _ground_pins_one_place(ctx: CheckContext, u: str, pins: list[Pin]) -> Iterator[Problem]:
+    first: dict[int, tuple[int, str]] = {}  # week -> (first pin, its hotspot)
+    for i, c, weeks in pins:
+        clashes: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for t in weeks:
+            k, hotspot = first.setdefault(t, (i, c.hotspot))
+            if hotspot != c.hotspot:
+                clashes[k, hotspot].append(t)
+        for (k, hotspot), overlap in clashes.items():
+            other_at = ctx.position(("commitments", k), ("commitments", i))
+            yield ctx.error(("commitments", i),
+                            f"{u} is required at both {hotspot} and {c.hotspot} in "
+                            f"{weeks_text(overlap)}; a ground unit is in one place a week",
+                            f"drop those weeks from one of the pins (the other is at {other_at})",
+                            id=u)
 
 
 def _air_pins_fit_hours(ctx: CheckContext, info: UnitInfo,
-                        pins: list[tuple[int, Commitment, tuple[int, ...]]]) -> Iterator[Problem]:
+                        pins: list[Pin]) -> Iterator[Problem]:
     inst = ctx.instance
     over: dict[tuple[str, ...], list[int]] = defaultdict(list)
     last_pin: dict[tuple[str, ...], int] = {}
@@ -377,7 +411,7 @@ def require_pins_leave_garrison(ctx: CheckContext) -> Iterator[Problem]:
             if info.is_ground and t in info.available:
                 out[info.base, t].add(c.unit)
     for i, b in enumerate(ctx.scenario.bases):
-        ground = [u for u in inst.ground_units if u.base == b.id]
+        ground = [u for u in _units_by_base(ctx).get(b.id, []) if u.is_ground]
         short: dict[tuple[int, int], list[int]] = defaultdict(list)
         for t in inst.weeks:
             available = sum(t in u.available for u in ground)
@@ -400,7 +434,7 @@ def garrison_floor_reachable(ctx: CheckContext) -> Iterator[Problem]:
     for i, b in enumerate(ctx.scenario.bases):
         if b.min_garrison == 0:
             continue
-        ground = [u for u in inst.ground_units if u.base == b.id]
+        ground = [u for u in _units_by_base(ctx).get(b.id, []) if u.is_ground]
         counts = {t: sum(t in u.available for u in ground) for t in inst.weeks}
         short = [t for t, n in counts.items() if n < b.min_garrison]
         if short:
@@ -413,29 +447,34 @@ def garrison_floor_reachable(ctx: CheckContext) -> Iterator[Problem]:
 
 
 def hotspot_reachable(ctx: CheckContext) -> Iterator[Problem]:
-    """Warning: a hotspot no unit can reach in any week (range, availability, closures,
+    """Warning: a hotspot that no unit can reach in any week (range, availability, closures,
     forbid pins, helicopter hours)."""
     inst = ctx.instance
-    units = _placed_units(ctx)
     for i, h in enumerate(ctx.scenario.hotspots):
+        in_range = _in_range(ctx, h.id)
         if any(inst.ground_ok(u.id, h.id, t) if u.is_ground else inst.air_ok(u.id, h.id, t)
-               for u in units for t in inst.weeks):
+               for u in in_range for t in inst.weeks):
             continue
-        in_range = [u.id for u in units if inst.in_range(u.id, h.id)]
         if in_range:
             message = (f"no unit can reach {h.id} in any week: the units in range "
-                       f"({', '.join(in_range)}) are unavailable, closed out, forbidden or "
-                       "short of flight hours whenever they could go")
+                       f"({', '.join(u.id for u in in_range)}) are unavailable, closed out, "
+                       "forbidden or short of flight hours whenever they could go")
             fix = "check the closures, availability and forbid pins that cover it"
-        elif units:
-            nearest = min(units, key=lambda u: inst.distance(u.id, h.id) - u.spec.range_km)
-            message = (f"no unit can reach {h.id}: it is beyond every unit's range (closest: "
-                       f"{nearest.id}, {inst.distance(nearest.id, h.id):.0f} km away with a "
-                       f"range of {nearest.spec.range_km:g} km)")
-            fix = "check its location, or add a unit within range"
         else:
-            message, fix = f"no unit can reach {h.id}: no unit has a known base", "fix the units"
+            message = _out_of_range(ctx, h.id)
+            fix = "check its location, or add a unit within range"
         yield ctx.warning(("hotspots", i), message, fix, id=h.id)
+
+
+def _out_of_range(ctx: CheckContext, h: str) -> str:
+    inst = ctx.instance
+    groups = ctx.memo["reach_groups"]
+    if not groups:
+        return f"no unit can reach {h}: no unit has a known base"
+    b, kind = min(groups, key=lambda g: inst.dist_km[g[0], h] - inst.kinds[g[1]].range_km)
+    nearest = groups[b, kind][0]
+    return (f"no unit can reach {h}: it is beyond every unit's range (closest: {nearest.id}, "
+            f"{inst.dist_km[b, h]:.0f} km away with a range of {nearest.spec.range_km:g} km)")
 
 
 def priority_serviceable(ctx: CheckContext) -> Iterator[Problem]:
@@ -460,7 +499,7 @@ def priority_serviceable(ctx: CheckContext) -> Iterator[Problem]:
 def _secure_area_serviceable(ctx: CheckContext, i: int) -> Iterator[Problem]:
     inst = ctx.instance
     area = inst.secure_areas[ctx.scenario.priorities[i].id]
-    units = [u for u in _placed_units(ctx) if u.is_ground and u.spec.presence]
+    units = [u for u in _in_range(ctx, area.hotspot) if u.is_ground and u.spec.presence]
     servable = [t for t in area.window
                 if any(inst.presence_ok(u.id, area.hotspot, t) for u in units)]
     if not servable:
@@ -483,7 +522,8 @@ def _mission_serviceable(ctx: CheckContext, i: int) -> Iterator[Problem]:
     mission = inst.missions[ctx.scenario.priorities[i].id]
     if not mission.starts:
         return
-    h, units = mission.hotspot, _placed_units(ctx)
+    h = mission.hotspot
+    units = _in_range(ctx, h)
     ground = {t: sum(1 for u in units if u.is_ground and u.spec.escort
                      and inst.ground_ok(u.id, h, t)) for t in mission.window}
     air = {t: sum(_sortie_capacity(inst, u, h) for u in units

@@ -6,23 +6,26 @@ each with file:line:column, the key path, the offending id and how to fix it. Ke
 read `hotspots[KORO].threats[0].probability`: a list item is named by its id when it has
 a unique one, otherwise by its 0-based index.
 
-Nothing a file says is ever executed. The YAML is composed into a node tree by the safe
-loader (libyaml when present) and the Python objects are built here from that tree: only
-the plain YAML types are accepted (any other tag is refused), duplicate keys are errors,
-timestamps stay text, and there are limits on file size (`MAX_FILE_BYTES`, checked before
-parsing), nesting depth (`MAX_DEPTH`, checked on the event stream before composing) and
-the nodes built through anchors and aliases (`MAX_ALIAS_NODES`, against expansion bombs).
+Nothing a file says is ever executed. The Python objects are built here, in one pass
+without recursion, from the event stream of the safe YAML parser (libyaml when present),
+resolving plain scalars as YAML 1.1 and the safe loader do: only the plain YAML types are
+accepted (any other tag is refused), duplicate keys are errors, merge keys (`<<: *a`)
+work, timestamps stay text, and there are limits on file size (`MAX_FILE_BYTES`, checked
+before parsing), values written (`MAX_NODES`), nesting depth (`MAX_DEPTH`) and the nodes built
+through anchors and aliases (`MAX_ALIAS_NODES`, against expansion bombs).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import glob
 import hashlib
 import json
 import math
 import re
 import types
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -42,6 +45,9 @@ MAX_DEPTH = 64
 """Deepest nesting of lists and mappings accepted (the format itself needs 6)."""
 MAX_ALIAS_NODES = 100_000
 """Most nodes built through YAML aliases and merge keys, against expansion bombs."""
+MAX_NODES = 100_000
+"""Most values (scalars, lists, mappings) written in one file; a large scenario has a few
+thousand, and this bounds the time spent on a megabyte of tiny values."""
 
 KeyPath = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -52,6 +58,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
 _MERGE_TAG = _YAML + "merge"
 _SCALAR_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_SCALAR_TAGS.add(_YAML + "value")  # the plain '=' of YAML 1.1, read as text
 _DESIGN = "see DESIGN.md §3 for the format"
 
 
@@ -291,38 +298,19 @@ def _decode(raw: bytes, file: str, what: str) -> str:
 
 
 def _parse(text: str, file: str, what: str) -> tuple[Any, MarkIndex]:
+    builder = _Builder(file)
     try:
-        _check_depth(text, file)
-        root = yaml.compose(text, Loader=_LOADER)
+        data = builder.build(text)
     except yaml.YAMLError as exc:
         raise ScenarioError([_syntax_problem(exc, text, file)]) from None
-    except RecursionError:
-        raise _fail(file, f"nesting deeper than {MAX_DEPTH} levels",
-                    "flatten the file; the format nests at most a few levels") from None
-    if root is None:
-        raise _fail(file, "the file is empty (only comments)", f"write {_WHAT[what]}")
-    builder = _Builder(file)
-    data = builder.build_root(root)
     if builder.problems:
         raise ScenarioError(_sorted(builder.problems))
+    if builder.documents == 0:
+        raise _fail(file, "the file is empty (only comments)", f"write {_WHAT[what]}")
     if not isinstance(data, dict):
         raise _fail(file, f"the top level must be a mapping of keys, got {_kind_of(data)}",
-                    f"write {_WHAT[what]}", _position(root.start_mark), "(top level)")
+                    f"write {_WHAT[what]}", builder.marks.locate(()), "(top level)")
     return data, builder.marks
-
-
-def _check_depth(text: str, file: str) -> None:
-    """Refuse deep nesting on the event stream, before the (recursive) composer sees it."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_LOADER):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _fail(file, f"nesting deeper than {MAX_DEPTH} levels",
-                            "flatten the file; the format nests at most a few levels",
-                            _position(event.start_mark))
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
 
 
 def _syntax_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
@@ -376,144 +364,305 @@ class _TooBig(Exception):
         self.position, self.message, self.fix = position, message, fix
 
 
+_MERGE, _DISCARD = object(), object()
+"""Pending-key markers of a mapping: a merge key (<<) was read; the next value is dropped."""
+_NESTING = (f"nesting deeper than {MAX_DEPTH} levels",
+            "flatten the file; the format nests at most a few levels")
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+_INT_TAG, _FLOAT_TAG = _YAML + "int", _YAML + "float"
+_TEXT_TAGS = frozenset({_YAML + "str", _YAML + "timestamp", _YAML + "value"})
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})\Z")
+_PLAIN_FLOAT = re.compile(r"[-+]?[0-9]{1,17}\.[0-9]{0,17}\Z")
+
+
+@functools.cache
+def _resolvers(first: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(_IMPLICIT.get(first, [])) + tuple(_IMPLICIT.get(None, []))
+
+
+def _resolve_plain(value: str) -> str:
+    """The tag YAML 1.1 gives a plain (unquoted, untagged) scalar, as the safe loader does."""
+    for tag, regexp in _resolvers(value[:1]):
+        if regexp.match(value):
+            return tag
+    return _YAML + "str"
+
+
+@dataclass(eq=False)
+class _Frame:
+    """A mapping or sequence being built."""
+
+    path: KeyPath
+    value: Any
+    is_map: bool
+    log_start: int
+    anchor: str | None
+    is_key: bool = False
+    discard: bool = False
+    key: Any = None
+    merge_start: int = 0
+    explicit: set[str] = field(default_factory=set)
+    merges: list[tuple[Any, list[tuple[str, KeyPath, Any]]]] = field(default_factory=list)
+
+
 class _Builder:
-    """Builds plain Python data from a composed node tree, recording marks and refusing
-    tags, duplicate keys, non-finite numbers and alias bombs."""
+    """Builds plain Python data from the YAML event stream in one pass, without recursion,
+    recording marks and refusing tags, duplicate keys, non-finite numbers, deep nesting
+    and alias bombs.
+
+    Every mark written is also logged, so that an anchor can replay its subtree's marks
+    where an alias uses it, and a merge key can move them under the merging mapping.
+    """
 
     def __init__(self, file: str):
         self.file = file
         self.marks = MarkIndex()
-        self._issues: list[tuple[KeyPath | None, Position, str, str]] = []
-        self._seen: set[int] = set()
-        self._alias_nodes = 0
-        self._constructor = yaml.constructor.SafeConstructor()
         self.problems: list[Problem] = []
+        self.documents = 0
+        self._issues: list[tuple[KeyPath | None, Position, str, str]] = []
+        self._log: list[tuple[str, KeyPath, Any]] = []
+        self._anchors: dict[str, tuple[Any, list[tuple[str, KeyPath, Any]], int]] = {}
+        self._alias_nodes = 0
+        self._nodes = 0
+        self._stack: list[_Frame] = []
+        self._root: Any = None
+        constructor = yaml.constructor.SafeConstructor()
+        self._construct_by_tag = {_INT_TAG: constructor.construct_yaml_int,
+                                  _FLOAT_TAG: constructor.construct_yaml_float,
+                                  _YAML + "bool": constructor.construct_yaml_bool,
+                                  _YAML + "null": constructor.construct_yaml_null}
+        self._stores = {"v": self.marks._values, "k": self.marks._keys, "t": self.marks._texts}
 
-    def build_root(self, root: yaml.Node) -> Any:
-        data: Any = None
+    def build(self, text: str) -> Any:
+        """The document's data; problems found land in `problems`. Syntax errors raise."""
         try:
-            data = self._build(root, (), 0, False)
+            for event in yaml.parse(text, Loader=_LOADER):
+                if not self._event(event):
+                    break
         except _TooBig as big:
             self._issues.append((None, big.position, big.message, big.fix))
-        except RecursionError:
-            self._issues.append((None, _position(root.start_mark),
-                                 f"nesting deeper than {MAX_DEPTH} levels", "flatten the file"))
+        data = self._root
         self.problems = [Problem(self.file, *pos, "" if path is None else render_where(path, data),
                                  None, msg, fix) for path, pos, msg, fix in self._issues]
         return data
 
-    def _issue(self, path: KeyPath, node: yaml.Node, message: str, fix: str) -> None:
-        self._issues.append((path, _position(node.start_mark), message, fix))
+    # -- events
+    def _event(self, event: yaml.Event) -> bool:
+        if isinstance(event, yaml.ScalarEvent):
+            self._scalar(event)
+        elif isinstance(event, yaml.AliasEvent):
+            self._alias(event)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            self._start(event)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            self._end()
+        elif isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                self._issues.append((None, _position(event.start_mark), "the file holds more "
+                                     "than one YAML document", "keep one document: remove the "
+                                     "second '---' and what follows, or split the file"))
+                return False
+        return True
 
-    def _count_alias(self, node: yaml.Node, n: int = 1) -> None:
-        self._alias_nodes += n
+    def _slot(self, event: yaml.NodeEvent) -> tuple[KeyPath, bool]:
+        """Where the next node goes, and whether it is a mapping key."""
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _TooBig(_position(event.start_mark), f"the file holds more than "
+                          f"{MAX_NODES:,} values (MAX_NODES)",
+                          "scenario and priority files hold a few thousand: check this is the "
+                          "right file")
+        if not self._stack:
+            return (), False
+        top = self._stack[-1]
+        if not top.is_map:
+            return top.path + (len(top.value),), False
+        if top.key is None:
+            return top.path, True
+        if top.key is _MERGE:
+            return top.path + ("<<",), False
+        if top.key is _DISCARD:
+            return top.path + ("<discarded>",), False
+        return top.path + (top.key,), False
+
+    def _scalar(self, event: yaml.ScalarEvent) -> None:
+        path, is_key = self._slot(event)
+        position = _position(event.start_mark)
+        tag = self._tag_of(event)
+        if is_key:
+            self._key(event.value, tag, position)
+            return
+        start = len(self._log)
+        self._mark("v", path, position)
+        if tag in _SCALAR_TAGS:
+            value = self._construct(tag, event.value, path, position)
+        else:
+            self._refuse_tag(path, position, tag)
+            value = None
+        if event.anchor:
+            self._define(event.anchor, value, start, path)
+        self._attach(value)
+
+    def _key(self, text: str, tag: str, position: Position) -> None:
+        top = self._stack[-1]
+        if tag == _MERGE_TAG:
+            top.key, top.merge_start = _MERGE, len(self._log)
+        elif tag not in _SCALAR_TAGS:
+            self._refuse_tag(top.path, position, tag)
+            top.key = _DISCARD
+        elif text in top.explicit:
+            first = self.marks.key(top.path + (text,))
+            self._issue(top.path + (text,), position, f"duplicate key '{text}' (first at line "
+                        f"{first[0] if first else '?'})",
+                        "keep only one: YAML would silently use the last one")
+            top.key = _DISCARD
+        else:
+            top.explicit.add(text)
+            top.key = text
+            self._mark("k", top.path + (text,), position)
+
+    def _alias(self, event: yaml.AliasEvent) -> None:
+        path, is_key = self._slot(event)
+        position = _position(event.start_mark)
+        if is_key:
+            self._issue(self._stack[-1].path, position, "a key must be a plain word",
+                        "write keys as plain words such as name: or id:")
+            self._stack[-1].key = _DISCARD
+            return
+        record = self._anchors.get(event.anchor)
+        if record is None:
+            self._issue(path, position, f"alias *{event.anchor} has no anchor &{event.anchor} "
+                        "before it (or points into its own collection)",
+                        f"define &{event.anchor} on an earlier value, or write the value out")
+            self._attach(None)
+            return
+        value, entries, count = record
+        self._alias_nodes += count
         if self._alias_nodes > MAX_ALIAS_NODES:
-            raise _TooBig(_position(node.start_mark),
-                          f"anchors and aliases expand to more than {MAX_ALIAS_NODES:,} nodes",
+            raise _TooBig(position, f"anchors and aliases expand to more than "
+                          f"{MAX_ALIAS_NODES:,} nodes",
                           "write the data out plainly; repeated aliases can blow up a file")
+        for kind, rel, data in entries:
+            self._mark(kind, path + rel, data)
+        self.marks._values[path] = position
+        self._attach(value)
 
-    def _build(self, node: yaml.Node, path: KeyPath, depth: int, via_alias: bool) -> Any:
-        if depth > MAX_DEPTH:
-            raise _TooBig(_position(node.start_mark), f"nesting deeper than {MAX_DEPTH} levels "
-                          "(a recursive alias?)", "flatten the file; remove recursive aliases")
-        if id(node) in self._seen:
-            via_alias = True
-        self._seen.add(id(node))
-        if via_alias:
-            self._count_alias(node)
-        self.marks._values[path] = _position(node.start_mark)
-        if not _tag_allowed(node):
-            tag = node.tag.replace(_YAML, "!!")
-            self._issue(path, node, f"tags are not allowed: '{tag}'",
-                        "remove the tag and write a plain value (nothing in a file is executed)")
-            return None
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self._build(child, path + (i,), depth + 1, via_alias)
-                    for i, child in enumerate(node.value)]
-        return self._mapping(node, path, depth, via_alias)
+    def _start(self, event: yaml.CollectionStartEvent) -> None:
+        path, is_key = self._slot(event)
+        position = _position(event.start_mark)
+        if len(self._stack) >= MAX_DEPTH:
+            raise _TooBig(position, *_NESTING)
+        is_map = isinstance(event, yaml.MappingStartEvent)
+        frame = _Frame(path, {} if is_map else [], is_map, len(self._log), event.anchor)
+        if is_key:
+            self._issue(path, position, "a key must be a plain word",
+                        "write keys as plain words such as name: or id:")
+            frame.is_key = frame.discard = True
+        elif event.tag not in (None, "!", _YAML + ("map" if is_map else "seq")):
+            self._refuse_tag(path, position, event.tag)
+            frame.discard = True
+        self._mark("v", path, position)
+        self._stack.append(frame)
 
-    def _scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
-        if node.tag in (_YAML + "str", _YAML + "timestamp"):
-            return node.value  # dates stay text: the models parse them, the JSON Schema wants text
-        self.marks._texts[path] = node.value
-        construct = {_YAML + "int": self._constructor.construct_yaml_int,
-                     _YAML + "float": self._constructor.construct_yaml_float,
-                     _YAML + "bool": self._constructor.construct_yaml_bool,
-                     _YAML + "null": self._constructor.construct_yaml_null}[node.tag]
+    def _end(self) -> None:
+        frame = self._stack.pop()
+        if frame.is_key:
+            self._stack[-1].key = _DISCARD  # drop the value of a key we could not read
+            return
+        value = None
+        if not frame.discard:
+            value = self._merged(frame) if frame.is_map else frame.value
+        if frame.anchor:
+            self._define(frame.anchor, value, frame.log_start, frame.path)
+        self._attach(value)
+
+    # -- helpers
+    def _attach(self, value: Any) -> None:
+        if not self._stack:
+            self._root = value
+            return
+        top = self._stack[-1]
+        if not top.is_map:
+            top.value.append(value)
+            return
+        key, top.key = top.key, None
+        if key is _MERGE:
+            top.merges.append((value, self._relative(top.merge_start, top.path + ("<<",))))
+        elif key is not _DISCARD:
+            top.value[key] = value
+
+    def _merged(self, frame: _Frame) -> dict[str, Any]:
+        """The mapping with its merge keys applied: explicit keys win over merged ones, and
+        earlier merged mappings over later ones; merged values' marks move under it."""
+        result = frame.value
+        for value, entries in frame.merges:
+            sources = value if isinstance(value, list) else [value]
+            for n, source in enumerate(sources):
+                prefix: KeyPath = (n,) if isinstance(value, list) else ()
+                if not isinstance(source, dict):
+                    self._issue(frame.path, self.marks.locate(frame.path + ("<<",) + prefix)
+                                or (0, 0), "a merge key (<<) takes a mapping or a list of "
+                                "mappings", "merge an anchored mapping: <<: *defaults")
+                    continue
+                by_key: dict[Any, list[tuple[str, KeyPath, Any]]] = defaultdict(list)
+                for kind, rel, data in entries:
+                    if len(rel) > len(prefix) and rel[:len(prefix)] == prefix:
+                        by_key[rel[len(prefix)]].append((kind, rel[len(prefix):], data))
+                for key, item in source.items():
+                    if key not in result:
+                        result[key] = item
+                        for kind, rel, data in by_key[key]:
+                            self._mark(kind, frame.path + rel, data)
+        return result
+
+    def _define(self, name: str, value: Any, start: int, path: KeyPath) -> None:
+        entries = self._relative(start, path)
+        self._anchors[name] = (value, entries, sum(kind == "v" for kind, _, _ in entries))
+
+    def _relative(self, start: int, prefix: KeyPath) -> list[tuple[str, KeyPath, Any]]:
+        n = len(prefix)
+        return [(kind, path[n:], data) for kind, path, data in self._log[start:]
+                if path[:n] == prefix]
+
+    def _mark(self, kind: str, path: KeyPath, data: Any) -> None:
+        self._stores[kind][path] = data
+        self._log.append((kind, path, data))
+
+    def _issue(self, path: KeyPath, position: Position, message: str, fix: str) -> None:
+        self._issues.append((path, position, message, fix))
+
+    def _refuse_tag(self, path: KeyPath, position: Position, tag: str) -> None:
+        self._issue(path, position, f"tags are not allowed: '{tag.replace(_YAML, '!!')}'",
+                    "remove the tag and write a plain value (nothing in a file is executed)")
+
+    @staticmethod
+    def _tag_of(event: yaml.ScalarEvent) -> str:
+        if event.tag and event.tag != "!":
+            return event.tag
+        return _resolve_plain(event.value) if event.implicit[0] else _YAML + "str"
+
+    def _construct(self, tag: str, text: str, path: KeyPath, position: Position) -> Any:
+        if tag in _TEXT_TAGS:
+            return text  # dates stay text: the models parse them, the JSON Schema wants text
         try:
-            value = construct(node)
+            if tag == _INT_TAG and _PLAIN_INT.match(text):
+                value: Any = int(text)
+            elif tag == _FLOAT_TAG and _PLAIN_FLOAT.match(text):
+                value = float(text)
+            else:  # 0x1F, 1_000, 1:30, .inf, yes, ~ ...: the safe loader's own readings
+                value = self._construct_by_tag[tag](yaml.ScalarNode(tag, text))
         except Exception:  # noqa: BLE001 - any failure here is a bad scalar, reported as such
-            kind = node.tag.removeprefix(_YAML)
-            self._issue(path, node, f"'{node.value[:40]}' is not a valid {kind}",
+            self._issue(path, position, f"'{text[:40]}' is not a valid {tag.removeprefix(_YAML)}",
                         "write a plain number, or quote the value if it is text")
             return None
+        if text != str(value):
+            self._mark("t", path, text)  # messages quote what was written (0505, yes)
         if isinstance(value, float) and not math.isfinite(value):
-            self._issue(path, node, f"'{node.value}' is not a finite number",
+            self._issue(path, position, f"'{text}' is not a finite number",
                         "write an ordinary number")
             return None
         return value
-
-    def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int,
-                 via_alias: bool) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        first_line: dict[str, int] = {}
-        for key_node, value_node in self._pairs(node, path, depth):
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
-                self._issue(path, key_node, "a key must be a plain word",
-                            "write keys as plain words such as name: or id:")
-                continue
-            key = key_node.value
-            line = key_node.start_mark.line + 1
-            if key in first_line:
-                self._issue(path + (key,), key_node,
-                            f"duplicate key '{key}' (first at line {first_line[key]})",
-                            "keep only one: YAML would silently use the last one")
-                continue
-            first_line[key] = line
-            self.marks._keys[path + (key,)] = _position(key_node.start_mark)
-            result[key] = self._build(value_node, path + (key,), depth + 1, via_alias)
-        return result
-
-    def _pairs(self, node: yaml.MappingNode, path: KeyPath,
-               depth: int) -> list[tuple[yaml.Node, yaml.Node]]:
-        """The mapping's key/value nodes with merge keys (`<<: *defaults`) resolved:
-        explicit keys win over merged ones, and earlier merged mappings over later ones."""
-        if depth > MAX_DEPTH:
-            raise _TooBig(_position(node.start_mark), f"merge keys nest deeper than {MAX_DEPTH} "
-                          "levels (a recursive merge?)", "remove the recursive merge")
-        explicit: list[tuple[yaml.Node, yaml.Node]] = []
-        merged: list[tuple[yaml.Node, yaml.Node]] = []
-        for key_node, value_node in node.value:
-            if key_node.tag != _MERGE_TAG:
-                explicit.append((key_node, value_node))
-                continue
-            sequence = isinstance(value_node, yaml.SequenceNode)
-            sources = value_node.value if sequence else [value_node]
-            for source in sources:
-                if not isinstance(source, yaml.MappingNode):
-                    self._issue(path, source, "a merge key (<<) takes a mapping or a list of "
-                                "mappings", "merge an anchored mapping: <<: *defaults")
-                    continue
-                self._count_alias(source, len(source.value))
-                merged.extend(self._pairs(source, path, depth + 1))
-        taken = {k.value for k, _ in explicit if isinstance(k, yaml.ScalarNode)}
-        pairs = list(explicit)
-        for key_node, value_node in merged:
-            name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if name not in taken:
-                taken.add(name)
-                pairs.append((key_node, value_node))
-        return pairs
-
-
-def _tag_allowed(node: yaml.Node) -> bool:
-    if isinstance(node, yaml.ScalarNode):
-        return node.tag in _SCALAR_TAGS
-    if isinstance(node, yaml.SequenceNode):
-        return node.tag == _YAML + "seq"
-    return node.tag == _YAML + "map"
 
 
 # ---------------------------------------------------------------------------- validation
@@ -816,6 +965,8 @@ class CheckContext:
         self.scenario = scenario
         self.main = main
         self.priority_origins = tuple(priority_origins)
+        self.memo: dict[str, Any] = {}
+        """Scratch space for checks to share work computed once (reach by hotspot, ...)."""
 
     @cached_property
     def instance(self) -> Instance:
