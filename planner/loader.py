@@ -46,8 +46,8 @@ MAX_DEPTH = 64
 MAX_ALIAS_NODES = 100_000
 """Most nodes built through YAML aliases and merge keys, against expansion bombs."""
 MAX_NODES = 100_000
-"""Most values (scalars, lists, mappings) written in one file; a large scenario has a few
-thousand, and this bounds the time spent on a megabyte of tiny values."""
+"""Most keys and values (scalars, lists, mappings) written in one file; a large scenario
+has a few thousand, and this bounds the time spent on a megabyte of tiny values."""
 
 KeyPath = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -470,7 +470,7 @@ class _Builder:
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise _TooBig(_position(event.start_mark), f"the file holds more than "
-                          f"{MAX_NODES:,} values (MAX_NODES)",
+                          f"{MAX_NODES:,} keys and values (MAX_NODES)",
                           "scenario and priority files hold a few thousand: check this is the "
                           "right file")
         if not self._stack:
