@@ -316,9 +316,12 @@ def _parse(text: str, file: str, what: str) -> tuple[Any, MarkIndex]:
 def _syntax_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        # the reader stops at the first such character; its position counts bytes in libyaml
+        index = text.find(chr(char))
+        index = exc.position if index < 0 else index
+        line = text.count("\n", 0, index) + 1
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
         return Problem(file, line, column, "", None,
                        f"control character 0x{char:02x} is not allowed in YAML",
                        "remove it: the file must be plain UTF-8 text")
@@ -1149,11 +1152,31 @@ def check_priority_submission(
     if submission is None:
         raise ScenarioError(problems)
     submission, problems = _imply_office(submission, source)
-    if loaded is not None and not problems:
+    if loaded is None:
+        problems += _submission_alone(submission, source)
+    elif not problems:
         ctx = _replace_office(loaded, submission, source)
         problems = [p for p in run_checks(ctx) if p.file == source.file]
     _raise_errors(problems)
     return submission, tuple(_sorted(problems))
+
+
+def _submission_alone(submission: PrioritySubmission, source: Source) -> list[Problem]:
+    """What can be checked without the scenario: ids unique in the file, windows in order."""
+    problems, first = [], {}
+    for j, p in enumerate(submission.priorities):
+        if p.id in first:
+            line = (source.marks.locate(("priorities", first[p.id], "id")) or ("?",))[0]
+            problems.append(source.problem(("priorities", j, "id"), f"duplicate priority id "
+                                           f"'{p.id}', already used at line {line}",
+                                           "give each priority its own id"))
+        first.setdefault(p.id, j)
+        if p.weeks is not None and p.weeks[0] > p.weeks[1]:
+            a, b = p.weeks
+            problems.append(source.problem(("priorities", j, "weeks"), f"window [{a}, {b}] runs "
+                                           "backwards: its first week comes after its last",
+                                           f"write [{b}, {a}]"))
+    return problems
 
 
 def _replace_office(loaded: LoadedScenario, submission: PrioritySubmission,

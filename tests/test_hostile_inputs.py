@@ -91,6 +91,9 @@ CASES: list[tuple[str, bytes, list[str]]] = [
     ("nul_byte", b"name: x\x00y\n",
      ["scen.yaml:1:8: control character 0x00 is not allowed in YAML. Fix: remove it: the file "
       "must be plain UTF-8 text"]),
+    ("bell_after_accents", "name: Sévaré\nnote: é\x07\n".encode(),
+     ["scen.yaml:2:8: control character 0x07 is not allowed in YAML. Fix: remove it: the file "
+      "must be plain UTF-8 text"]),
     ("python_tag", b"name: !!python/object/apply:os.system ['echo owned']\n",
      ["scen.yaml:1:7: name: tags are not allowed: '!!python/object/apply:os.system'. Fix: "
       "remove the tag and write a plain value (nothing in a file is executed)"]),

@@ -328,6 +328,16 @@ def test_submission_standalone_sets_office(tmp_path):
     assert [(p.id, p.office) for p in submission.priorities] == [("M1", "Mopti")]
 
 
+def test_submission_standalone_checks_what_it_can(tmp_path):
+    assert submit(tmp_path, "office: Mopti\npriorities:\n"
+                  "  - {id: M1, kind: secure_area, hotspot: A, weight: 1, weeks: [5, 2]}\n"
+                  "  - {id: M1, kind: secure_area, hotspot: B, weight: 1}\n") == [
+        "submission.yaml:3:63: priorities[0].weeks (M1): window [5, 2] runs backwards: its "
+        "first week comes after its last. Fix: write [2, 5]",
+        "submission.yaml:4:10: priorities[1].id (M1): duplicate priority id 'M1', already used "
+        "at line 3. Fix: give each priority its own id"]
+
+
 def test_submission_against_the_scenario(tmp_path):
     loaded = load_scenario(OFFICES / "scenario.yaml")
     text = ("office: Mopti\n"
