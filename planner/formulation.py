@@ -147,7 +147,9 @@ class Formulation:
                 for h in sorted(slots):
                     holders = [u for u in k.members if placed[u] == h]
                     while len(holders) < len(slots[h]):
-                        u = free.pop(0)
+                        # Beyond the class's capacity only for a solution that breaks the
+                        # model; double-book a unit so the verifier reports it, loudly.
+                        u = free.pop(0) if free else k.members[len(holders) % k.size]
                         placed[u] = h
                         holders.append(u)
                     for u, (task, m) in zip(sorted(holders), slots[h], strict=True):

@@ -37,6 +37,8 @@ class LinearModel:
     row_start: list[int] = field(default_factory=lambda: [0])
     row_index: list[int] = field(default_factory=list)
     row_value: list[float] = field(default_factory=list)
+    impossible_rows: list[str] = field(default_factory=list)
+    """Rows with no variables that cannot hold (a pin nothing can satisfy): infeasible."""
 
     @property
     def num_vars(self) -> int:
@@ -71,7 +73,7 @@ class LinearModel:
         merged = {v: c for v, c in merged.items() if c != 0.0}
         if not merged:
             if lower > 1e-9 or upper < -1e-9:
-                raise ValueError(f"row {name} is infeasible with no variables")
+                self.impossible_rows.append(name)
             return None
         self.row_names.append(name)
         self.row_lower.append(lower)

@@ -1,0 +1,277 @@
+"""Solve a scenario: build the exact model, warm-start it from the staff heuristic, run a
+backend under pocplan's own watchdog, and return one normalised, honest result.
+
+Honesty rules: the score is always the evaluator's; the bound is the MILP's dual bound
+(CP-SAT's is never presented as a proof unless it proved optimality); the gap is computed
+here in score units; a plan that fails the verifier is a bug and raises; after a
+time-out the result is never worse than the staff heuristic.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from models.plan import Plan
+from planner.backends import BACKENDS, BackendResult, Progress, SolverMissing, available_backends
+from planner.evaluator import Evaluation, evaluate
+from planner.formulation import Formulation, build_formulation
+from planner.heuristic import InfeasibleScenario, staff_heuristic
+from planner.instance import Instance
+from planner.linear import LinearModel, family
+
+SOLVER_CHOICES = ("auto", "highs", "cbc", "cpsat")
+ELASTIC_FAMILIES = ("garrison_floor", "require_pin", "one_task_per_week", "flight_hours")
+"""The hard rules that can conflict with one another (all others live in the domains)."""
+
+
+class PlanVerificationError(RuntimeError):
+    """A backend returned a plan the evaluator rejects: a bug in pocplan, never shown as a plan."""
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    solver: str = "auto"
+    time_limit: float = 60.0
+    """Total seconds for the solve (build excluded; the watchdog allows 10 % more)."""
+    seed: int = 0
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """What a solve produced, normalised across backends."""
+
+    backend: str
+    status: str  # optimal | feasible | infeasible | no_solution | error
+    plan: Plan | None
+    evaluation: Evaluation | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    build_seconds: float
+    message: str = ""
+    conflicts: tuple[str, ...] = ()
+    """For infeasible scenarios: the conflicting rules, ids and weeks, one sentence each."""
+    heuristic: Plan | None = None
+    heuristic_evaluation: Evaluation | None = None
+    from_heuristic: bool = False
+    """True when the returned plan is the staff heuristic's (the solver found nothing better)."""
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def score(self) -> float | None:
+        return self.evaluation.score if self.evaluation is not None else None
+
+
+def choose_backend(requested: str, instance: Instance) -> str:
+    """`auto`: HiGHS when installed — the only backend here that proves optimality with a
+    bound in score units, and the fastest on every benchmark instance (README) — then
+    CP-SAT, then CBC."""
+    if requested != "auto":
+        if requested not in BACKENDS:
+            raise ValueError(f"unknown solver {requested!r}; choose one of {SOLVER_CHOICES}")
+        return requested
+    found = available_backends()
+    for name in ("highs", "cpsat", "cbc"):
+        if found.get(name):
+            return name
+    raise SolverMissing("no solver backend is installed (highspy, ortools or PuLP's CBC)")
+
+
+def gap_of(bound: float | None, score: float) -> float | None:
+    """gap = (bound − score) / max(1, |bound|), DESIGN.md §6; tiny negatives are rounding."""
+    if bound is None:
+        return None
+    return max(0.0, (bound - score) / max(1.0, abs(bound)))
+
+
+def solve(instance: Instance, options: SolveOptions = SolveOptions(), *,
+          formulation: Formulation | None = None,
+          customise: Callable[[Formulation], None] | None = None,
+          warm_start: Plan | None | bool = True, fallback: bool = True) -> SolveResult:
+    """The best plan the backend finds within the time limit.
+
+    `customise` adds rows to the model (priority pricing); `warm_start` True uses the
+    staff heuristic, a Plan uses that plan, False/None none. With `fallback`, a time-out
+    returns the staff heuristic's plan when the solver has nothing better; leave it off
+    when extra rows (ranked alternatives, pricing) make the heuristic's plan beside the
+    point.
+    """
+    backend = choose_backend(options.solver, instance)
+    started = time.perf_counter()
+    f = formulation or build_formulation(instance)
+    if customise is not None:
+        customise(f)
+    build_seconds = time.perf_counter() - started
+
+    heuristic, heuristic_eval = (_heuristic(instance) if warm_start is True or fallback
+                                 else (None, None))
+    if f.model.impossible_rows:
+        return SolveResult(backend, "infeasible", None, None, None, None,
+                           time.perf_counter() - started, build_seconds,
+                           "no plan satisfies the hard rules",
+                           conflicts=tuple(describe_row(instance, r)
+                                           for r in f.model.impossible_rows),
+                           heuristic=heuristic, heuristic_evaluation=heuristic_eval)
+    start_plan = heuristic if warm_start is True else (warm_start or None)
+    start_values = _start_values(f, start_plan) if start_plan is not None else None
+
+    remaining = max(0.05, options.time_limit - build_seconds)
+    outcome = _run(backend, f.model, remaining, options, start_values)
+    seconds = time.perf_counter() - started
+    if outcome.status == "infeasible":
+        return SolveResult(backend, "infeasible", None, None, None, None, seconds, build_seconds,
+                           "no plan satisfies the hard rules",
+                           conflicts=explain_infeasibility(f, options),
+                           heuristic=heuristic, heuristic_evaluation=heuristic_eval)
+    if outcome.values is None:
+        return _fallback(backend, outcome, seconds, build_seconds, heuristic, heuristic_eval,
+                         fallback)
+    plan = f.plan_from_values(outcome.values)
+    evaluation = evaluate(instance, plan)
+    if not evaluation.valid:
+        raise PlanVerificationError(
+            f"{backend} returned a plan that breaks hard rules (a pocplan bug): "
+            + "; ".join(v.text for v in evaluation.violations[:5]))
+    status = outcome.status
+    # CP-SAT's bound is weak unless it proved optimality; CBC through PuLP reports none.
+    bound = outcome.bound if backend != "cpsat" or status == "optimal" else None
+    if status == "optimal" and bound is None:
+        bound = evaluation.score
+    result = SolveResult(backend, status, plan, evaluation, bound,
+                         gap_of(bound, evaluation.score), seconds, build_seconds,
+                         outcome.message, heuristic=heuristic,
+                         heuristic_evaluation=heuristic_eval)
+    if (fallback and heuristic_eval is not None
+            and heuristic_eval.score > evaluation.score + 1e-9):
+        # A time-out can leave the solver below the staff heuristic: never return worse.
+        return replace(result, plan=heuristic, evaluation=heuristic_eval, status="feasible",
+                       gap=gap_of(bound, heuristic_eval.score), from_heuristic=True,
+                       message="the solver's best plan was below the staff heuristic's")
+    return result
+
+
+def _heuristic(instance: Instance) -> tuple[Plan | None, Evaluation | None]:
+    try:
+        plan = staff_heuristic(instance)
+    except InfeasibleScenario:
+        return None, None
+    return plan, evaluate(instance, plan)
+
+
+def _start_values(f: Formulation, plan: Plan) -> list[float] | None:
+    try:
+        values = f.model.complete(f.primary_values(plan))
+    except KeyError:
+        return None  # a plan from another model (what-if): no warm start
+    broken = f.model.violated_rows(values)
+    if broken and not any(family(b) in ("min_difference", "require_priority") for b in broken):
+        raise PlanVerificationError(
+            "the staff heuristic's plan passes the evaluator but breaks model rows "
+            f"{broken[:5]} (a pocplan bug: model and evaluator disagree)")
+    return None if broken else values
+
+
+def _run(backend: str, model: LinearModel, time_limit: float, options: SolveOptions,
+         start: list[float] | None) -> BackendResult:
+    try:
+        return BACKENDS[backend](model, time_limit=time_limit, seed=options.seed, start=start,
+                                 progress=options.progress)
+    except SolverMissing:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a solver crash becomes a reported error status
+        return BackendResult("error", None, None, f"{type(exc).__name__}: {exc}")
+
+
+def _fallback(backend: str, outcome: BackendResult, seconds: float, build_seconds: float,
+              heuristic: Plan | None, heuristic_eval: Evaluation | None,
+              allow: bool) -> SolveResult:
+    """No solver plan in time: the staff heuristic's plan, labelled feasible, if it exists."""
+    if allow and heuristic is not None and heuristic_eval is not None:
+        return SolveResult(backend, "feasible", heuristic, heuristic_eval, outcome.bound,
+                           gap_of(outcome.bound, heuristic_eval.score), seconds, build_seconds,
+                           f"{outcome.message or outcome.status}; returning the staff "
+                           "heuristic's plan", heuristic=heuristic,
+                           heuristic_evaluation=heuristic_eval, from_heuristic=True)
+    return SolveResult(backend, outcome.status, None, None, outcome.bound, None, seconds,
+                       build_seconds, outcome.message, heuristic=heuristic,
+                       heuristic_evaluation=heuristic_eval)
+
+
+# ====================================================================== infeasibility
+def explain_infeasibility(f: Formulation, options: SolveOptions) -> tuple[str, ...]:
+    """Name the conflicting rules: relax the rows that can conflict with an elastic slack
+    each, minimise the total slack, and describe every row that needed some."""
+    model = f.model
+    elastic = LinearModel(names=list(model.names), lower=list(model.lower),
+                          upper=list(model.upper), integer=list(model.integer),
+                          definitions=[None] * model.num_vars)
+    slacks: list[tuple[int, str]] = []
+    for r, name in enumerate(model.row_names):
+        terms = model.row_terms(r)
+        if family(name) in ELASTIC_FAMILIES:
+            slack = elastic.var(f"slack[{name}]", 0, math.inf, integer=False, objective=-1.0)
+            sign = 1.0 if not math.isinf(model.row_lower[r]) else -1.0
+            terms = [*terms, (slack, sign)]
+            slacks.append((slack, name))
+        elastic.row(name, terms, model.row_lower[r], model.row_upper[r])
+    backend = choose_backend("auto", f.instance)
+    outcome = _run(backend, elastic, max(5.0, options.time_limit / 4), options, None)
+    if outcome.values is None:
+        return ("the hard rules conflict, but pocplan could not isolate which in time",)
+    relaxed = [r for r, (var, _) in zip(_elastic_rows(model), slacks, strict=True)
+               if outcome.values[var] > 1e-6]
+    conflict = _tight_neighbours(model, relaxed, outcome.values, hops=2)
+    return tuple(describe_row(f.instance, model.row_names[r]) for r in conflict)
+
+
+def _elastic_rows(model: LinearModel) -> list[int]:
+    return [r for r, name in enumerate(model.row_names) if family(name) in ELASTIC_FAMILIES]
+
+
+def _tight_neighbours(model: LinearModel, rows: list[int], values: list[float],
+                      hops: int) -> list[int]:
+    """The relaxed rows plus the conflict-family rows at their bound that share a
+    variable with them (within `hops` steps): the other side of each conflict."""
+    by_var: dict[int, list[int]] = {}
+    for r in _elastic_rows(model):
+        for v, _ in model.row_terms(r):
+            by_var.setdefault(v, []).append(r)
+    found, frontier = list(rows), list(rows)
+    for _ in range(hops):
+        nxt = []
+        for r in frontier:
+            for v, _ in model.row_terms(r):
+                for other in by_var.get(v, ()):
+                    if other not in found and _tight(model, other, values):
+                        found.append(other)
+                        nxt.append(other)
+        frontier = nxt
+    return sorted(found, key=lambda r: model.row_names[r])
+
+
+def _tight(model: LinearModel, r: int, values: list[float]) -> bool:
+    activity = sum(values[v] * c for v, c in model.row_terms(r))
+    return any(abs(activity - bound) < 1e-6 for bound in (model.row_lower[r], model.row_upper[r])
+               if not math.isinf(bound))
+
+
+def describe_row(instance: Instance, name: str) -> str:
+    """A sentence for a structured row name, e.g. `garrison_floor[SEV|w3]`."""
+    kind = family(name)
+    parts = name[len(kind) + 1:-1].split("|")
+    week = parts[-1][1:] if parts and parts[-1].startswith("w") else "?"
+    if kind == "garrison_floor":
+        return (f"garrison_floor: base {parts[0]} must keep {instance.min_garrison[parts[0]]} "
+                f"ground unit(s) home in week {week}")
+    if kind == "require_pin":
+        return f"require_pin: {parts[0]} is pinned at {parts[1]} in week {week}"
+    if kind == "one_task_per_week":
+        return f"one_task_per_week: {parts[0]} can hold one assignment in week {week}"
+    if kind == "flight_hours":
+        hours = instance.units[parts[0]].flight_hours_per_week
+        return f"flight_hours: {parts[0]} has {hours:g} flight hours in week {week}"
+    return name
