@@ -9,12 +9,14 @@ In order, deterministically (ties broken by id, then by week):
    (availability, range, closures, forbid pins, distinction: forbid and the garrison floor
    checked every week), skipping runs that would make a stay shorter than min_stay_weeks
    (unless the stay covers the whole horizon). Pass over the hotspots again while units
-   are left, filling their uncovered weeks.
+   are left, filling their uncovered weeks. Escort teams are kept free for escorts: here
+   the garrison floor is met without counting them as kept home.
 3. Schedule civilian missions, highest weight first, at the earliest start whose escort can
    be met every running week: escort-capable units present at the hotspot, then spare
    escort-capable ground units on task escort (escort teams before companies, nearest
    first), then escort sorties within flight hours (pinned sorties there become escorts).
-4. Spend the helicopters' remaining hours on show-of-force sorties, highest-risk reachable
+4. Hold hotspots again (as 2) with the units the missions left, escort teams counted.
+5. Spend the helicopters' remaining hours on show-of-force sorties, highest-risk reachable
    hotspot first, each week.
 
 The returned plan is checked with `evaluate`; an invalid one is a bug (`HeuristicBug`).
@@ -63,15 +65,19 @@ class _Draft:
         return sorted(a.unit for (u, w), a in self.ground.items()
                       if w == t and a.hotspot == h and a.task == "presence")
 
-    def spare(self, u: str, t: int) -> bool:
-        """u is free in week t and its base can let one more unit go that week."""
+    def spare(self, u: str, t: int, keep_escorts: bool = False) -> bool:
+        """u is free in week t and its base can let one more unit go that week; with
+        keep_escorts, free escort teams (escort, no presence) do not count as kept home,
+        so that holding hotspots never uses up the floor they would need to leave."""
         if (u, t) in self.ground:
             return False
         base = self.instance.units[u].base
-        available = [g.id for g in self.instance.ground_units
+        available = [g for g in self.instance.ground_units
                      if g.base == base and t in g.available]
-        kept = sum(1 for g in available if (g, t) not in self.ground)
-        return kept - 1 >= min(self.instance.min_garrison[base], len(available))
+        kept = [g for g in available if (g.id, t) not in self.ground]
+        counted = len(kept) - (sum(1 for g in kept if g.spec.escort and not g.spec.presence)
+                               if keep_escorts else 0)
+        return counted - 1 >= min(self.instance.min_garrison[base], len(available))
 
     def hours(self, u: str, t: int) -> float:
         return sum(n * self.instance.sortie_hours(u, h)
@@ -104,8 +110,9 @@ def staff_heuristic(instance: Instance) -> Plan:
     the pins, and adding to a plan never mends those rules, so no plan is valid."""
     draft = _Draft(instance)
     _place_pins(draft)
-    _hold_hotspots(draft)
+    _hold_hotspots(draft, keep_escorts=True)
     _schedule_missions(draft)
+    _hold_hotspots(draft, keep_escorts=False)
     _show_of_force(draft)
     plan = draft.to_plan()
     evaluation = evaluate(instance, plan)
@@ -136,15 +143,15 @@ def _place_pins(draft: _Draft) -> None:
 
 
 # ---------------------------------------------------------------- 2. presence
-def _hold_hotspots(draft: _Draft) -> None:
+def _hold_hotspots(draft: _Draft, keep_escorts: bool) -> None:
     instance = draft.instance
     ranked = sorted(instance.hotspot_ids,
                     key=lambda h: (-sum(instance.total_risk[h, t] for t in instance.weeks), h))
-    while any([_send_unit(draft, h) for h in ranked]):
+    while any([_send_unit(draft, h, keep_escorts) for h in ranked]):
         pass
 
 
-def _send_unit(draft: _Draft, h: str) -> bool:
+def _send_unit(draft: _Draft, h: str, keep_escorts: bool) -> bool:
     """Send the nearest presence-capable unit that can stay to h's uncovered weeks; among
     equally near units (all units of one base), the one whose own stay there is longest
     (its pinned or earlier weeks at h included), then by id."""
@@ -155,7 +162,8 @@ def _send_unit(draft: _Draft, h: str) -> bool:
         if not (unit.spec.presence and instance.in_range(unit.id, h)):
             continue
         free = [t for t in instance.weeks if t not in covered
-                and instance.presence_ok(unit.id, h, t) and draft.spare(unit.id, t)]
+                and instance.presence_ok(unit.id, h, t)
+                and draft.spare(unit.id, t, keep_escorts)]
         run = _longest_stay(free, covered, instance.horizon_weeks,
                             instance.policy.min_stay_weeks)
         if run:

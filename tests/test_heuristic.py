@@ -192,6 +192,20 @@ def test_heuristic_schedules_heavier_mission_first(make_instance):
     assert evaluation.satisfaction == {"A-LIGHT": 0.0, "Z-HEAVY": 1.0}
 
 
+def test_heuristic_keeps_escort_team_free_for_missions(make_instance):
+    # floor 1 of 3: holding hotspots may not count ESC-1 as kept home, so only INF-1 goes
+    # out (to FAR); ESC-1 escorts M1 in week 1; then FPU-1 holds NEAR in weeks 2-4
+    mission = {"id": "M1", "kind": "civilian_mission", "hotspot": "NEAR", "weight": 1,
+               "escort": {"ground": 1, "air_sorties": 0}}
+    plan, evaluation = checked(_missions(make_instance, mission,
+                                         units=[INF, FPU, ESC, hel(2)]))
+    assert rows(plan)[0] == ([("ESC-1", "NEAR", 1, "escort", "M1")]
+                             + [("FPU-1", "NEAR", t, "presence", None) for t in (2, 3, 4)]
+                             + [("INF-1", "FAR", t, "presence", None) for t in (1, 2, 3, 4)])
+    assert rows(plan)[2] == {"M1": 1}
+    assert evaluation.metrics.engagement_exposure == 0
+
+
 def test_heuristic_turns_pinned_sortie_into_escort(make_instance):
     mission = {"id": "M1", "kind": "civilian_mission", "hotspot": "NEAR", "weeks": [2, 2],
                "weight": 1, "escort": {"ground": 0, "air_sorties": 1}}
