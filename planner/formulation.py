@@ -515,7 +515,7 @@ def distinction_penalty(f: Formulation) -> None:
     if inst.policy.distinction is not DistinctionMode.PENALIZE:
         return
     cost = f.weights.distinction * inst.policy.distinction_penalty
-    for (k, h, t), v in f.n.items():
+    for (_, h, t), v in f.n.items():
         if (h, t) in inst.partner_active:
             f.model.add_objective(v, -cost)
 

@@ -1,0 +1,215 @@
+"""Ranked joint-operation plans (courses of action), DESIGN.md §6.
+
+Plan 1 is the best plan found. Each later plan is the best plan found whose difference
+D — units present counted by kind, hotspot and week, so that swapping two identical
+companies is no difference — from every earlier plan is at least `min_difference`.
+One model is built once and grows one difference constraint per plan found. The time
+budget covers all K plans; the list is re-sorted by the evaluator's score.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from models.plan import Plan
+from planner.evaluator import Evaluation
+from planner.formulation import build_formulation, require_difference
+from planner.instance import Instance
+from planner.solve import SolveOptions, SolveResult, solve
+
+PresenceCounts = dict[tuple[str, str, int], int]
+TIE_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class RankedPlan:
+    rank: int
+    plan: Plan
+    evaluation: Evaluation
+    summary: str
+    """How the plan differs from plan 1, in a sentence."""
+    difference: int
+    """D from plan 1."""
+    tie: bool
+    """Its score is within the optimality gap of a neighbour's: the order is not proven."""
+    status: str
+    """optimal | feasible: the status of the solve that produced it."""
+
+
+@dataclass(frozen=True)
+class RankedPlans:
+    plans: tuple[RankedPlan, ...]
+    first: SolveResult
+    requested: int
+    min_difference: int
+    seconds: float
+    shortfall: str | None
+    """Why fewer plans than requested came back, or None."""
+    heuristic: Plan | None
+    heuristic_evaluation: Evaluation | None
+
+
+def presence_counts(instance: Instance, plan: Plan) -> PresenceCounts:
+    """n[kind, h, t]: the units of each kind present at h in week t."""
+    counts: PresenceCounts = defaultdict(int)
+    for a in plan.assignments:
+        if a.task == "presence" and a.unit in instance.units:
+            counts[instance.units[a.unit].spec.kind, a.hotspot, a.week] += 1
+    return dict(counts)
+
+
+def difference(a: PresenceCounts, b: PresenceCounts) -> int:
+    """D(A, B) = Σ_{kind,h,t} |n_A − n_B|."""
+    return sum(abs(a.get(cell, 0) - b.get(cell, 0)) for cell in set(a) | set(b))
+
+
+def default_min_difference(instance: Instance, plan: Plan) -> int:
+    """max(2, ⌈10 % of plan 1's presence unit-weeks⌉)."""
+    presence = sum(1 for a in plan.assignments if a.task == "presence")
+    return max(2, math.ceil(0.1 * presence - 1e-9))
+
+
+def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None,
+               options: SolveOptions | None = None) -> RankedPlans:
+    """K plans, each at least `min_difference` from every earlier one, ranked by score."""
+    options = options or SolveOptions()
+    started = time.perf_counter()
+    budget = options.time_limit
+    first_share = budget if k == 1 else budget / 2
+    first = solve(instance, replace(options, time_limit=first_share))
+    if first.plan is None or first.evaluation is None:
+        return RankedPlans((), first, k, min_difference or 0, time.perf_counter() - started,
+                           f"no plan: {first.status}", first.heuristic,
+                           first.heuristic_evaluation)
+    m = min_difference if min_difference is not None else default_min_difference(
+        instance, first.plan)
+    found: list[tuple[Plan, Evaluation, str]] = [(first.plan, first.evaluation, first.status)]
+    shortfall = None
+    f = build_formulation(instance) if k > 1 else None
+    for i in range(2, k + 1):
+        left = budget - (time.perf_counter() - started)
+        if left <= 0.05:
+            shortfall = (f"the time limit ({budget:g} s) was spent after {len(found)} "
+                         f"plan(s); raise --time-limit for more")
+            break
+        counts = presence_counts(instance, found[-1][0])
+        require_difference(f, counts, m, label=f"plan{i - 1}")
+        result = solve(instance, replace(options, time_limit=left / (k - i + 1)), formulation=f,
+                       warm_start=False, fallback=False)
+        if result.status == "infeasible":
+            shortfall = (f"only {len(found)} plan(s) differ from one another by at least "
+                         f"{m} unit-weeks of presence (D, DESIGN.md §6): no other plan "
+                         "satisfies the hard rules")
+            break
+        if result.plan is None or result.evaluation is None:
+            shortfall = (f"no further plan differing by at least {m} unit-weeks was found "
+                         f"within the time limit ({result.status})")
+            break
+        found.append((result.plan, result.evaluation, result.status))
+    return RankedPlans(_ranked(instance, found, first), first, k, m,
+                       time.perf_counter() - started, shortfall, first.heuristic,
+                       first.heuristic_evaluation)
+
+
+def _ranked(instance: Instance, found: list[tuple[Plan, Evaluation, str]],
+            first: SolveResult) -> tuple[RankedPlan, ...]:
+    order = sorted(range(len(found)), key=lambda i: (-found[i][1].score, i))
+    best_plan = found[order[0]][0]
+    best_counts = presence_counts(instance, best_plan)
+    tolerance = TIE_TOLERANCE
+    if first.gap is not None and first.bound is not None:
+        tolerance = max(tolerance, first.gap * max(1.0, abs(first.bound)))
+    scores = [found[i][1].score for i in order]
+    ranked = []
+    for rank, i in enumerate(order, start=1):
+        plan, evaluation, status = found[i]
+        j = rank - 1
+        tie = any(0 <= n < len(scores) and n != j and abs(scores[n] - scores[j]) <= tolerance
+                  for n in (j - 1, j + 1))
+        ranked.append(RankedPlan(
+            rank=rank, plan=plan, evaluation=evaluation,
+            summary=describe_difference(instance, best_plan, found[order[0]][1], plan,
+                                        evaluation) if rank > 1 else "the best plan found",
+            difference=difference(presence_counts(instance, plan), best_counts),
+            tie=tie, status=status))
+    return tuple(ranked)
+
+
+# ====================================================================== sentences
+def describe_difference(instance: Instance, best: Plan, best_eval: Evaluation, plan: Plan,
+                        evaluation: Evaluation, most: int = 3) -> str:
+    """One sentence naming what really changed from plan 1: unit moves (by runs of weeks),
+    missions added, dropped or moved, and the score difference."""
+    names = instance.hotspot_names
+    changes: list[tuple[int, str]] = []
+    was, now = _where(best), _where(plan)
+    for unit in sorted(set(was) | set(now)):
+        for weeks, old, new in _runs(instance, was.get(unit, {}), now.get(unit, {})):
+            span = _weeks_text(weeks)
+            if old is None:
+                text = f"adds {unit} at {names[new]} {span}"
+            elif new is None:
+                text = f"keeps {unit} home {span} instead of at {names[old]}"
+            else:
+                text = f"puts {unit} at {names[new]} {span} instead of {names[old]}"
+            changes.append((len(weeks), text))
+    changes.sort(key=lambda c: -c[0])
+    parts = [text for _, text in changes[:most]]
+    if len(changes) > most:
+        parts.append(f"{len(changes) - most} more change(s)")
+    parts += _mission_changes(instance, best, plan)
+    delta = evaluation.score - best_eval.score
+    head = "; ".join(parts) if parts else "same presence as plan 1 with other escorts or sorties"
+    return f"{head[0].upper()}{head[1:]} (score {delta:+.1f} vs plan 1)."
+
+
+def _where(plan: Plan) -> dict[str, dict[int, str]]:
+    """unit → week → hotspot of its presence."""
+    out: dict[str, dict[int, str]] = defaultdict(dict)
+    for a in plan.assignments:
+        if a.task == "presence":
+            out[a.unit][a.week] = a.hotspot
+    return out
+
+
+def _runs(instance: Instance, old: dict[int, str], new: dict[int, str]):
+    """Maximal runs of consecutive weeks with the same (old, new) difference."""
+    current: list[int] = []
+    key = None
+    for t in instance.weeks:
+        pair = (old.get(t), new.get(t))
+        if pair[0] == pair[1]:
+            if current:
+                yield current, *key
+            current, key = [], None
+            continue
+        if pair != key and current:
+            yield current, *key
+            current = []
+        current.append(t)
+        key = pair
+    if current:
+        yield current, *key
+
+
+def _weeks_text(weeks: list[int]) -> str:
+    return f"week {weeks[0]}" if len(weeks) == 1 else f"weeks {weeks[0]}–{weeks[-1]}"
+
+
+def _mission_changes(instance: Instance, best: Plan, plan: Plan) -> list[str]:
+    was = {m.priority: m.start_week for m in best.missions}
+    now = {m.priority: m.start_week for m in plan.missions}
+    names = instance.hotspot_names
+    out = []
+    for p in sorted(set(was) | set(now)):
+        place = names[instance.missions[p].hotspot]
+        if p not in now:
+            out.append(f"drops the {place} mission {p}")
+        elif p not in was:
+            out.append(f"adds the {place} mission {p} in week {now[p]}")
+        elif was[p] != now[p]:
+            out.append(f"moves the {place} mission {p} to week {now[p]} (from {was[p]})")
+    return out

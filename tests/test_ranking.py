@@ -1,0 +1,122 @@
+"""Ranked joint-operation plans (issue 5, DESIGN.md §6)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from planner.evaluator import evaluate
+from planner.instance import Instance
+from planner.loader import load_scenario
+from planner.ranking import (
+    default_min_difference,
+    describe_difference,
+    difference,
+    presence_counts,
+    rank_plans,
+)
+from planner.solve import SolveOptions
+from tests.conftest import REPO, build_instance, build_plan
+
+OPTIONS = SolveOptions(solver="highs", time_limit=30, seed=0)
+
+
+@pytest.fixture(scope="module")
+def tutorial() -> Instance:
+    return Instance.build(load_scenario(REPO / "scenarios" / "tutorial.yaml").scenario)
+
+
+@pytest.fixture(scope="module")
+def ranked(tutorial):
+    return rank_plans(tutorial, k=4, min_difference=3, options=OPTIONS)
+
+
+def test_every_pair_of_plans_differs_by_at_least_min_difference(tutorial, ranked):
+    assert len(ranked.plans) == 4 and ranked.shortfall is None
+    counts = [presence_counts(tutorial, p.plan) for p in ranked.plans]
+    for a, b in itertools.combinations(counts, 2):
+        assert difference(a, b) >= 3
+
+
+def test_scores_never_increase_and_ranks_run_from_one(ranked):
+    scores = [p.evaluation.score for p in ranked.plans]
+    assert scores == sorted(scores, reverse=True)
+    assert [p.rank for p in ranked.plans] == [1, 2, 3, 4]
+
+
+def test_scores_are_the_evaluators(tutorial, ranked):
+    for p in ranked.plans:
+        assert evaluate(tutorial, p.plan).score == p.evaluation.score
+
+
+def test_ties_are_marked_only_for_equal_scores_when_optimal(ranked):
+    assert ranked.first.gap == pytest.approx(0.0, abs=1e-9)
+    scores = [p.evaluation.score for p in ranked.plans]
+    for j, p in enumerate(ranked.plans):
+        neighbours = [scores[n] for n in (j - 1, j + 1) if 0 <= n < len(scores)]
+        assert p.tie == any(abs(s - scores[j]) <= 1e-9 for s in neighbours)
+
+
+def test_ties_follow_the_gap_when_plan_one_is_not_proven(tutorial, ranked):
+    from dataclasses import replace
+
+    from planner.ranking import _ranked
+    found = [(p.plan, p.evaluation, p.status) for p in ranked.plans]
+    spread = ranked.plans[0].evaluation.score - ranked.plans[-1].evaluation.score
+    loose = replace(ranked.first, gap=(spread + 1) / abs(ranked.first.bound))
+    assert all(p.tie for p in _ranked(tutorial, found, loose))
+
+
+def test_default_min_difference_is_ten_percent_of_presence_unit_weeks(tutorial):
+    plan = build_plan(assign=[("INF-1", "KORO", t) for t in range(1, 7)]
+                      + [("QRF-1", "KORO", t) for t in range(1, 7)]
+                      + [("FPU-1", "BANKASS", t) for t in range(1, 7)]
+                      + [("ESC-1", "KORO", 1, "escort", "T-KORO-VISIT")])
+    assert default_min_difference(tutorial, plan) == 2  # ⌈1.8⌉ = 2 (escorts do not count)
+    many = build_plan(assign=[(u, "KORO", t) for u in ("INF-1", "QRF-1", "FPU-1")
+                              for t in range(1, 7)] * 2)
+    assert default_min_difference(tutorial, many) == 4  # ⌈3.6⌉
+
+
+def test_swapping_identical_companies_is_no_difference():
+    instance = build_instance(units=[
+        {"id": "A", "kind": "infantry_company", "base": "CAMP"},
+        {"id": "B", "kind": "infantry_company", "base": "CAMP"}])
+    one = build_plan(assign=[("A", "NEAR", 1), ("B", "FAR", 1)])
+    two = build_plan(assign=[("B", "NEAR", 1), ("A", "FAR", 1)])
+    assert difference(presence_counts(instance, one), presence_counts(instance, two)) == 0
+
+
+def test_fewer_plans_than_asked_says_how_many_and_why():
+    instance = build_instance(
+        horizon={"weeks": 2},
+        units=[{"id": "INF-1", "kind": "infantry_company", "base": "CAMP"}],
+        hotspots=[{"id": "NEAR", "location": {"lat": 0.0, "lon": 0.0}, "population": 10000,
+                   "threats": [{"category": "intercommunal", "probability": 3, "impact": 3}]}])
+    result = rank_plans(instance, k=5, min_difference=2, options=OPTIONS)
+    # Plans: INF-1 at NEAR in {}, {1}, {2}, {1, 2}; D ≥ 2 separates {1,2} from {} only.
+    assert len(result.plans) == 2
+    assert result.shortfall is not None
+    assert result.shortfall.startswith("only 2 plan(s) differ from one another by at least 2")
+
+
+def test_difference_sentence_names_what_really_changed():
+    instance = build_instance(priorities=[
+        {"id": "V1", "kind": "civilian_mission", "hotspot": "NEAR", "weight": 1}])
+    best = build_plan(assign=[("INF-1", "FAR", t) for t in (1, 2, 3, 4)],
+                      missions={"V1": 2})
+    other = build_plan(assign=[("INF-1", "FAR", 1), ("INF-1", "FAR", 2),
+                               ("INF-1", "NEAR", 3), ("INF-1", "NEAR", 4),
+                               ("FPU-1", "NEAR", 1)])
+    sentence = describe_difference(instance, best, evaluate(instance, best), other,
+                                   evaluate(instance, other))
+    assert sentence.startswith("Puts INF-1 at NEAR weeks 3–4 instead of FAR; "
+                               "adds FPU-1 at NEAR week 1; drops the NEAR mission V1 (score ")
+    assert sentence.endswith(" vs plan 1).")
+
+
+def test_the_time_budget_covers_all_plans(tutorial):
+    result = rank_plans(tutorial, k=5, options=SolveOptions(time_limit=3, seed=0))
+    assert result.seconds < 3 * 1.1 + 2.0
+    assert len(result.plans) >= 1
