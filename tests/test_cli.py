@@ -454,3 +454,20 @@ def test_installed_script_exit_code_for_a_missing_file(tmp_path):
                           check=False)
     assert done.returncode == 3
     assert "file not found" in done.stderr and "Traceback" not in done.stderr
+
+
+# ====================================================================== extensions
+def test_extension_modules_register_on_the_app(monkeypatch):
+    """planner/cli_whatif.py and planner/cli_priorities.py (issue 7) add their commands
+    through `register(app)` when they exist."""
+    import importlib.machinery
+    import types
+
+    calls = []
+    fake = types.ModuleType("fake_pocplan_extension")
+    fake.__spec__ = importlib.machinery.ModuleSpec("fake_pocplan_extension", None)
+    fake.register = calls.append
+    monkeypatch.setitem(sys.modules, "fake_pocplan_extension", fake)
+    monkeypatch.setattr(cli, "EXTENSIONS", ("fake_pocplan_extension", "no_such_pocplan_module"))
+    cli._register_extensions()
+    assert calls == [cli.app]
