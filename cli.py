@@ -19,6 +19,7 @@ import contextlib
 import functools
 import importlib
 import importlib.util
+import inspect
 import io
 import os
 import sys
@@ -74,6 +75,8 @@ class ExitCode(IntEnum):
     """No plan satisfies the hard rules; the conflicts are printed."""
     NO_PLAN = 5
     """The solver found no plan within the time limit."""
+    INTERRUPTED = 130
+    """Interrupted (Ctrl-C), by the shell's convention."""
 
 
 class Solver(StrEnum):
@@ -144,7 +147,7 @@ def guarded(fn: F) -> F:
         except (typer.Exit, typer.Abort, TyperException, SystemExit):
             raise  # usage errors (exit 2) and deliberate exits pass through
         except KeyboardInterrupt:
-            raise fail(ExitCode.INTERNAL, "interrupted") from None
+            raise fail(ExitCode.INTERRUPTED, "interrupted; nothing was written") from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if os.environ.get(DEBUG_ENV) == "1":
                 raise
@@ -297,20 +300,28 @@ def _plan_with_solver(loaded: LoadedScenario, instance: Instance, err: Console, 
         except SolverMissing as exc:
             raise fail(ExitCode.INTERNAL, f"solver {solver!r} is not available: {exc}. "
                        "Choose another with --solver (auto picks what is installed).") from None
-        progress.label = "Accounting for civilian priorities"
-        accounts = _priority_accounts(instance, ranked, time_limit)
+        accounts = _priority_accounts(instance, ranked, options, progress)
     return outcome_from_ranked(scenario_info(loaded), instance, ranked, accounts)
 
 
-def _priority_accounts(instance: Instance, ranked: Any, time_limit: float) -> dict | None:
-    """Reasons and prices from `planner.priorities` (issue 7) when it exists; otherwise
+PRIORITIES_MODULE = "planner.priorities"
+"""Issue 7: `account_priorities(instance, ranked[, options=SolveOptions])` → {rank: accounts}
+with reasons and prices for priorities not met."""
+
+
+def _priority_accounts(instance: Instance, ranked: Any, options: Any,
+                       progress: SolveProgress) -> dict | None:
+    """Reasons and prices from `planner.priorities` when it exists (given the solve options
+    when it accepts them, for the re-solves that price a priority); otherwise
     planner.output derives met / partial / unmet and structural reasons, unpriced."""
-    if importlib.util.find_spec("planner.priorities") is None:
+    if not ranked.plans or importlib.util.find_spec(PRIORITIES_MODULE) is None:
         return None
-    module = importlib.import_module("planner.priorities")
-    account = getattr(module, "account_priorities", None)
-    if account is None or not ranked.plans:
+    account = getattr(importlib.import_module(PRIORITIES_MODULE), "account_priorities", None)
+    if account is None:
         return None
+    progress.label = "Pricing the civilian priorities not met"
+    if "options" in inspect.signature(account).parameters:
+        return account(instance, ranked, options=options)
     return account(instance, ranked)
 
 

@@ -189,8 +189,8 @@ def _as_account(item: Any) -> PriorityAccount:
 
 def _merge(derived: PriorityAccount, given: PriorityAccount | None) -> PriorityAccount:
     """The evaluator's satisfaction is authoritative; reasons and prices come from the
-    priorities module when it has them."""
-    if given is None:
+    priorities module when it has them and agrees on the status."""
+    if given is None or given.status != derived.status:
         return derived
     return PriorityAccount(id=derived.id, office=given.office or derived.office,
                            satisfaction=derived.satisfaction, status=derived.status,

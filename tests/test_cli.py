@@ -471,3 +471,31 @@ def test_extension_modules_register_on_the_app(monkeypatch):
     monkeypatch.setattr(cli, "EXTENSIONS", ("fake_pocplan_extension", "no_such_pocplan_module"))
     cli._register_extensions()
     assert calls == [cli.app]
+
+
+def test_priority_accounts_come_from_the_priorities_module_when_it_exists(monkeypatch):
+    """The hook for planner/priorities.py (issue 7): its reasons and prices reach the JSON,
+    the satisfaction stays the evaluator's, and it receives the solve options."""
+    import importlib.machinery
+    import types
+
+    seen = {}
+
+    def account_priorities(instance, ranked, options=None):
+        seen["options"] = options
+        return {p.rank: [SimpleNamespace(id="T-BANKASS-VISIT", office="Mopti",
+                                         satisfaction=1.0, status="met",
+                                         reason="kept by the escort of QRF-1", price=0.0)]
+                for p in ranked.plans}
+
+    fake = types.ModuleType("planner.priorities")
+    fake.__spec__ = importlib.machinery.ModuleSpec("planner.priorities", None)
+    fake.account_priorities = account_priorities
+    monkeypatch.setitem(sys.modules, "planner.priorities", fake)
+    result = run("plan", TUTORIAL, *FAST, "--format", "json", "--seed", "3")
+    assert result.exit_code == 0, result.stderr
+    visit = [p for p in json.loads(result.stdout)["plans"][0]["priorities"]
+             if p["id"] == "T-BANKASS-VISIT"][0]
+    assert visit["price"] == 0.0 and visit["reason"] == "kept by the escort of QRF-1"
+    assert visit["satisfaction"] == 1.0 and visit["status"] == "met"
+    assert seen["options"].seed == 3 and seen["options"].time_limit == 10

@@ -167,14 +167,18 @@ def test_infeasible_outcome_is_still_a_valid_document(tiny_hand, output_schema):
 def test_accounts_from_the_priorities_module_keep_the_evaluators_satisfaction(
         tiny_hand, hand_plan, make_plan):
     worse = make_plan([("INF-1", "VILLAGE", 1)])
-    given = {2: [SimpleNamespace(id="P2", office="Mopti", satisfaction=0.5, status="partial",
-                                 reason="outweighed by Koro", price=12.5)]}
+    given = {2: [SimpleNamespace(id="P2", office="Mopti", satisfaction=0.0, status="unmet",
+                                 reason="outweighed by Koro", price=12.5),
+                 SimpleNamespace(id="P1", office="Mopti", satisfaction=1.0, status="met",
+                                 reason="disagrees with the evaluator", price=0.0)]}
     outcome = outcome_from_ranked(_info(tiny_hand), tiny_hand,
                                   _ranked(tiny_hand, [hand_plan, worse]), accounts=given)
     p2 = {a.id: a for a in outcome.account(2)}["P2"]
     assert (p2.satisfaction, p2.status, p2.reason, p2.price) == \
         (0.0, "unmet", "outweighed by Koro", 12.5)
-    assert {a.id: a for a in outcome.account(2)}["P1"].price is None
+    p1 = {a.id: a for a in outcome.account(2)}["P1"]
+    assert (p1.status, p1.price) == ("partial", None)  # a disagreeing account is ignored
+    assert p1.reason.startswith("outweighed: presence in 1 of 3")
 
 
 def test_structurally_impossible_priorities_say_why(make_instance, make_plan):
