@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from models.base import (
     Identifier,
@@ -21,6 +21,14 @@ from models.base import (
     UnitKind,
     Window,
 )
+
+
+class InputModel(StrictModel):
+    """StrictModel for what users write: numbers must be finite, so neither `.inf` nor a
+    quoted "nan" can reach a risk or a distance."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
 
 LEVEL_WORDS = {"very_low": 1, "low": 2, "medium": 3, "high": 4, "very_high": 5}
 
@@ -41,14 +49,14 @@ Level = Annotated[
 """A probability or impact: an integer 1–5 or very_low, low, medium, high, very_high."""
 
 
-class Location(StrictModel):
+class Location(InputModel):
     lat: float = Field(ge=-90, le=90)
     """Latitude, decimal degrees (WGS 84)."""
     lon: float = Field(ge=-180, le=180)
     """Longitude, decimal degrees (WGS 84)."""
 
 
-class Horizon(StrictModel):
+class Horizon(InputModel):
     start: dt.date | None = None
     """Date of the first day of week 1 (optional; used for display only)."""
     weeks: int = Field(ge=1, le=52, strict=True)
@@ -63,7 +71,7 @@ class DistinctionMode(StrEnum):
     FORBID = "forbid"
 
 
-class Weights(StrictModel):
+class Weights(InputModel):
     """Weights of the score's terms (DESIGN.md §5); a partial map keeps the other defaults."""
 
     harm: NonNegative = 1.0
@@ -82,7 +90,7 @@ class Weights(StrictModel):
     """Weight of the distinction penalty (R11, mode penalize)."""
 
 
-class Policy(StrictModel):
+class Policy(InputModel):
     """Policy parameters of the evaluation contract; every field has the default shown."""
 
     min_stay_weeks: int = Field(default=3, ge=1, le=52, strict=True)
@@ -109,7 +117,7 @@ class Policy(StrictModel):
     """Cap on total mitigation per category; categories not named keep the built-in caps."""
 
 
-class UnitTypeOverride(StrictModel):
+class UnitTypeOverride(InputModel):
     """Override of a built-in unit kind's parameters (DESIGN.md §4)."""
 
     range_km: NonNegative | None = None
@@ -126,7 +134,7 @@ class UnitTypeOverride(StrictModel):
     """Weekly flight hours of an air kind, h."""
 
 
-class Base(StrictModel):
+class Base(InputModel):
     id: Identifier
     """Base id, unique among bases."""
     name: str | None = None
@@ -139,7 +147,7 @@ class Base(StrictModel):
     """Windows in which no air unit of this base may fly (flight authorisations)."""
 
 
-class Unit(StrictModel):
+class Unit(InputModel):
     id: Identifier
     """Unit id, unique among units."""
     kind: UnitKind
@@ -152,7 +160,7 @@ class Unit(StrictModel):
     """Weekly flight hours of this air unit, h; overrides its kind's."""
 
 
-class Threat(StrictModel):
+class Threat(InputModel):
     category: ThreatCategory
     """Threat sub-category."""
     probability: Level
@@ -163,14 +171,14 @@ class Threat(StrictModel):
     """Weeks in which the assessment applies; default every week."""
 
 
-class PartnerOperation(StrictModel):
+class PartnerOperation(InputModel):
     force: str = Field(min_length=1)
     """The partner force (e.g. G5 Sahel, Barkhane, FAMa)."""
     weeks: Window | None = None
     """Weeks of the operation; default the whole horizon."""
 
 
-class Hotspot(StrictModel):
+class Hotspot(InputModel):
     id: Identifier
     """Hotspot id, unique among hotspots."""
     name: str | None = None
@@ -196,14 +204,14 @@ class PriorityKind(StrEnum):
     CIVILIAN_MISSION = "civilian_mission"
 
 
-class Escort(StrictModel):
+class Escort(InputModel):
     ground: int | None = Field(default=None, ge=0, strict=True)
     """Escort-capable ground units needed each running week, units; default by threat."""
     air_sorties: int | None = Field(default=None, ge=0, strict=True)
     """Escort sorties needed each running week, sorties; default by threat."""
 
 
-class PriorityFields(StrictModel):
+class PriorityFields(InputModel):
     """The fields of a priority, shared by scenario priorities and office submissions."""
 
     id: Identifier
@@ -244,7 +252,7 @@ class Priority(PriorityFields):
     """The office that submitted the priority."""
 
 
-class Commitment(StrictModel):
+class Commitment(InputModel):
     unit: Identifier
     """Id of the pinned unit."""
     hotspot: Identifier
@@ -255,7 +263,7 @@ class Commitment(StrictModel):
     """require: the unit must be there; forbid: it must not be."""
 
 
-class Scenario(StrictModel):
+class Scenario(InputModel):
     """A pocplan scenario, format v1 (DESIGN.md §3)."""
 
     name: str = Field(min_length=1)
@@ -280,7 +288,7 @@ class Scenario(StrictModel):
     """Planners' pins: require or forbid a unit at a hotspot."""
 
 
-class PrioritySubmission(StrictModel):
+class PrioritySubmission(InputModel):
     """A head of office's priorities file (DESIGN.md §3.1)."""
 
     office: str = Field(min_length=1)

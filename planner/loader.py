@@ -21,6 +21,7 @@ import difflib
 import functools
 import glob
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -273,9 +274,10 @@ def _read_bytes(path: Path, file: str) -> bytes:
             with path.open("rb") as stream:  # read no more than the limit, whatever stat said
                 raw = stream.read(MAX_FILE_BYTES + 1)
             size = len(raw)
-    except OSError as exc:
-        raise _fail(file, f"cannot read the file: {exc.strerror or exc}",
-                    "check the file's permissions") from None
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise _fail(file, f"cannot read the file: {reason}",
+                    "check the path and the file's permissions") from None
     if size > MAX_FILE_BYTES:
         raise _fail(file, f"the file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} "
                     "bytes (MAX_FILE_BYTES)",
@@ -391,6 +393,17 @@ def _resolve_plain(value: str) -> str:
     return _YAML + "str"
 
 
+@dataclass(frozen=True)
+class _Anchor:
+    """An anchored value, and where its subtree's marks sit in the builder's log."""
+
+    value: Any
+    log_start: int
+    log_end: int
+    prefix_len: int
+    nodes: int
+
+
 @dataclass(eq=False)
 class _Frame:
     """A mapping or sequence being built."""
@@ -399,6 +412,7 @@ class _Frame:
     value: Any
     is_map: bool
     log_start: int
+    built_start: int
     anchor: str | None
     is_key: bool = False
     discard: bool = False
@@ -424,9 +438,10 @@ class _Builder:
         self.documents = 0
         self._issues: list[tuple[KeyPath | None, Position, str, str]] = []
         self._log: list[tuple[str, KeyPath, Any]] = []
-        self._anchors: dict[str, tuple[Any, list[tuple[str, KeyPath, Any]], int]] = {}
+        self._anchors: dict[str, _Anchor] = {}
         self._alias_nodes = 0
         self._nodes = 0
+        self._built = 0  # values built, counting each alias expansion in full
         self._stack: list[_Frame] = []
         self._root: Any = None
         constructor = yaml.constructor.SafeConstructor()
@@ -496,7 +511,7 @@ class _Builder:
         if is_key:
             self._key(event.value, tag, position)
             return
-        start = len(self._log)
+        start, built = len(self._log), self._built
         self._mark("v", path, position)
         if tag in _SCALAR_TAGS:
             value = self._construct(tag, event.value, path, position)
@@ -504,7 +519,7 @@ class _Builder:
             self._refuse_tag(path, position, tag)
             value = None
         if event.anchor:
-            self._define(event.anchor, value, start, path)
+            self._define(event.anchor, value, start, path, built)
         self._attach(value)
 
     def _key(self, text: str, tag: str, position: Position) -> None:
@@ -540,16 +555,15 @@ class _Builder:
                         f"define &{event.anchor} on an earlier value, or write the value out")
             self._attach(None)
             return
-        value, entries, count = record
-        self._alias_nodes += count
+        self._alias_nodes += record.nodes
         if self._alias_nodes > MAX_ALIAS_NODES:
             raise _TooBig(position, f"anchors and aliases expand to more than "
                           f"{MAX_ALIAS_NODES:,} nodes",
                           "write the data out plainly; repeated aliases can blow up a file")
-        for kind, rel, data in entries:
-            self._mark(kind, path + rel, data)
+        for kind, logged, data in itertools.islice(self._log, record.log_start, record.log_end):
+            self._mark(kind, path + logged[record.prefix_len:], data)
         self.marks._values[path] = position
-        self._attach(value)
+        self._attach(record.value)
 
     def _start(self, event: yaml.CollectionStartEvent) -> None:
         path, is_key = self._slot(event)
@@ -557,7 +571,8 @@ class _Builder:
         if len(self._stack) >= MAX_DEPTH:
             raise _TooBig(position, *_NESTING)
         is_map = isinstance(event, yaml.MappingStartEvent)
-        frame = _Frame(path, {} if is_map else [], is_map, len(self._log), event.anchor)
+        frame = _Frame(path, {} if is_map else [], is_map, len(self._log), self._built,
+                       event.anchor)
         if is_key:
             self._issue(path, position, "a key must be a plain word",
                         "write keys as plain words such as name: or id:")
@@ -577,7 +592,7 @@ class _Builder:
         if not frame.discard:
             value = self._merged(frame) if frame.is_map else frame.value
         if frame.anchor:
-            self._define(frame.anchor, value, frame.log_start, frame.path)
+            self._define(frame.anchor, value, frame.log_start, frame.path, frame.built_start)
         self._attach(value)
 
     # -- helpers
@@ -619,9 +634,12 @@ class _Builder:
                             self._mark(kind, frame.path + rel, data)
         return result
 
-    def _define(self, name: str, value: Any, start: int, path: KeyPath) -> None:
-        entries = self._relative(start, path)
-        self._anchors[name] = (value, entries, sum(kind == "v" for kind, _, _ in entries))
+    def _define(self, name: str, value: Any, log_start: int, path: KeyPath,
+                built_start: int) -> None:
+        # the subtree's marks are the log entries since log_start, read only when aliased,
+        # so nested anchors cost nothing until used (and then count against the alias cap)
+        self._anchors[name] = _Anchor(value, log_start, len(self._log), len(path),
+                                      self._built - built_start)
 
     def _relative(self, start: int, prefix: KeyPath) -> list[tuple[str, KeyPath, Any]]:
         n = len(prefix)
@@ -630,6 +648,7 @@ class _Builder:
 
     def _mark(self, kind: str, path: KeyPath, data: Any) -> None:
         self._stores[kind][path] = data
+        self._built += kind == "v"
         self._log.append((kind, path, data))
 
     def _issue(self, path: KeyPath, position: Position, message: str, fix: str) -> None:
@@ -874,6 +893,8 @@ def _type_message(err_type: str, value: Any, ctx: Mapping[str, Any], path: KeyPa
             return f"{label} must be a whole number, got {shown}", "write it without quotes"
         example = f", e.g. {int(value)}" if isinstance(value, float) else ""
         return f"{label} must be a whole number, got {shown}", f"write a whole number{example}"
+    if err_type == "finite_number":
+        return f"{label} must be a finite number, got {shown}", "write an ordinary number"
     if err_type in ("float_type", "float_parsing"):
         return f"{label} must be a number, got {shown}", "write a plain number, without quotes"
     if err_type in ("bool_type", "bool_parsing"):
@@ -1062,11 +1083,14 @@ def priority_file_paths(scenario_path: Path, patterns: Iterable[str]) -> list[Pa
     root = scenario_path.parent
     found: dict[Path, Path] = {}
     for pattern in patterns:
-        for match in glob.glob(pattern, root_dir=root, recursive=True):
-            candidate = root / match
-            resolved = candidate.resolve()
-            if candidate.is_file() and resolved != scenario_path.resolve():
-                found.setdefault(resolved, candidate)
+        try:
+            for match in glob.glob(pattern, root_dir=root, recursive=True):
+                candidate = root / match
+                resolved = candidate.resolve()
+                if candidate.is_file() and resolved != scenario_path.resolve():
+                    found.setdefault(resolved, candidate)
+        except (OSError, ValueError):
+            continue  # an unreadable directory or a NUL in the pattern matches nothing
     return [found[key] for key in sorted(found)]
 
 

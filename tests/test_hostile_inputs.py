@@ -178,6 +178,12 @@ def test_missing_file(tmp_path):
         "current directory"]
 
 
+def test_path_with_a_nul_byte(tmp_path):
+    assert refused(tmp_path / "scen\x00.yaml") == [
+        "scen\x00.yaml: file not found. Fix: check the path; a relative path starts from the "
+        "current directory"]
+
+
 def test_directory(tmp_path):
     (tmp_path / "scenarios").mkdir()
     assert refused(tmp_path / "scenarios") == [

@@ -152,6 +152,9 @@ MINIMAL = (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
     ("population: 20000", "population: -5",
      "scen.yaml:12:17: hotspots[TOWN].population: population must be at least 0, got -5. "
      "Fix: write the number of people exposed (0 or more)"),
+    ("population: 20000", "population: \"inf\"",
+     "scen.yaml:12:17: hotspots[TOWN].population: population must be a finite number, got "
+     "'inf'. Fix: write an ordinary number"),
     ("lon: -4.10}, min", "lon: 200}, min",
      "scen.yaml:4:63: bases[CAMP].location.lon: lon 200 is not on Earth: longitude runs -180 "
      "to 180. Fix: write decimal degrees, e.g. {lat: 14.53, lon: -4.10}, and check lat and "
@@ -197,9 +200,9 @@ MINIMAL = (FIXTURES / "minimal.yaml").read_text(encoding="utf-8")
     ("flight_hours_per_week: 2}", "flight_hours_per_week: lots}",
      "scen.yaml:8:77: units[HEL-1].flight_hours_per_week: flight_hours_per_week must be a "
      "number, got 'lots'. Fix: write a plain number, without quotes"),
-], ids=["population", "longitude", "window_list_as_window", "window_as_window_list",
-        "window_too_short", "week_zero", "level_fraction", "id_pattern", "unknown_key_no_match",
-        "unknown_kind_key", "enum", "unknown_category_key", "quoted_text",
+], ids=["population", "quoted_infinity", "longitude", "window_list_as_window",
+        "window_as_window_list", "window_too_short", "week_zero", "level_fraction", "id_pattern",
+        "unknown_key_no_match", "unknown_kind_key", "enum", "unknown_category_key", "quoted_text",
         "missing_key", "number_type"])
 def test_model_error_message(tmp_path, old, new, expected):
     assert MINIMAL.count(old) == 1, old
