@@ -50,7 +50,9 @@ def _window_ok(window: tuple[int, int] | None, horizon_weeks: int) -> bool:
 
 def _one_of(value: str, choices: Iterable[str], noun: str) -> str:
     names = list(dict.fromkeys(choices))
-    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+    # difflib is quadratic-ish; past a few hundred names only a case-insensitive match is sought
+    close = (difflib.get_close_matches(value, names, n=1, cutoff=0.6) if len(names) <= 300
+             else [n for n in names if n.lower() == value.lower()][:1])
     listed = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
     return (f"did you mean '{close[0]}'? The" if close else "the") + f" {noun} are: {listed}"
 

@@ -26,7 +26,7 @@ import json
 import math
 import re
 import types
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -170,14 +170,21 @@ class MarkIndex(Mapping[KeyPath, Position]):
         return self._values[path]
 
 
-def render_where(path: KeyPath, data: Any) -> str:
-    """`hotspots[KORO].threats[0].weeks`: list items by unique id, else by 0-based index."""
+def render_where(path: KeyPath, data: Any,
+                 id_counts: dict[int, Counter[str | None]] | None = None) -> str:
+    """`hotspots[KORO].threats[0].weeks`: list items by unique id, else by 0-based index.
+
+    `id_counts` caches how often each id occurs in each list of `data`, for callers that
+    render many paths of the same data."""
     text, node = "", data
+    counts_of = {} if id_counts is None else id_counts
     for seg in path:
         if isinstance(seg, int):
             item = node[seg] if isinstance(node, list) and 0 <= seg < len(node) else None
             ident = _item_id(item)
-            unique = ident is not None and sum(_item_id(x) == ident for x in node) == 1
+            if ident is not None and id(node) not in counts_of:
+                counts_of[id(node)] = Counter(_item_id(x) for x in node)
+            unique = ident is not None and counts_of[id(node)][ident] == 1
             text += f"[{ident if unique else seg}]"
             node = item
         else:
@@ -226,6 +233,9 @@ class Source:
     sha256: str
     data: Any
     marks: MarkIndex
+    id_counts: dict[int, Counter[str | None]] = field(default_factory=dict, repr=False,
+                                                       compare=False)
+    """Cache for `render_where` over this file's data."""
 
     def problem(self, path: KeyPath, message: str, fix: str, *, key: bool = False,
                 id: str | None = None, where: KeyPath | None = None,
@@ -233,7 +243,7 @@ class Source:
         """A problem at `path` of this file (`where` names it, default `path`)."""
         line, column = self.marks.locate(path, key=key) or (None, None)
         named = path if where is None else where
-        return Problem(self.file, line, column, render_where(named, self.data),
+        return Problem(self.file, line, column, render_where(named, self.data, self.id_counts),
                        id if id is not None else innermost_id(named, self.data),
                        message, fix, severity)
 
@@ -459,9 +469,10 @@ class _Builder:
                     break
         except _TooBig as big:
             self._issues.append((None, big.position, big.message, big.fix))
-        data = self._root
-        self.problems = [Problem(self.file, *pos, "" if path is None else render_where(path, data),
-                                 None, msg, fix) for path, pos, msg, fix in self._issues]
+        data, counts = self._root, {}
+        self.problems = [Problem(self.file, *pos, "" if path is None else
+                                 render_where(path, data, counts), None, msg, fix)
+                         for path, pos, msg, fix in self._issues]
         return data
 
     # -- events
