@@ -1,5 +1,5 @@
-"""Safe loading of scenario and priority files: bytes → YAML nodes → plain data with marks
-→ strict models → cross checks (DESIGN.md §3, §3.1).
+"""Safe loading of scenario and priority files: bytes → YAML events → plain data with
+marks → strict models → cross checks (DESIGN.md §3, §3.1).
 
 Every way a file can be wrong ends in one `ScenarioError` that lists every problem found,
 each with file:line:column, the key path, the offending id and how to fix it. Key paths
@@ -11,8 +11,8 @@ without recursion, from the event stream of the safe YAML parser (libyaml when p
 resolving plain scalars as YAML 1.1 and the safe loader do: only the plain YAML types are
 accepted (any other tag is refused), duplicate keys are errors, merge keys (`<<: *a`)
 work, timestamps stay text, and there are limits on file size (`MAX_FILE_BYTES`, checked
-before parsing), values written (`MAX_NODES`), nesting depth (`MAX_DEPTH`) and the nodes built
-through anchors and aliases (`MAX_ALIAS_NODES`, against expansion bombs).
+before parsing), keys and values written (`MAX_NODES`), nesting depth (`MAX_DEPTH`) and
+the nodes built through anchors and aliases (`MAX_ALIAS_NODES`, against expansion bombs).
 """
 
 from __future__ import annotations

@@ -246,3 +246,14 @@ def test_a_large_valid_scenario_loads_in_time(tmp_path):
     loaded = load_scenario(path)
     assert time.perf_counter() - start < 2 * SECONDS
     assert len(loaded.scenario.units) == 5_000
+
+
+def test_thousands_of_problems_in_time(tmp_path):
+    units = "".join(f"  - {{id: U{i}, kind: infantry, base: B}}\n" for i in range(5_000))
+    path = tmp_path / "scen.yaml"
+    path.write_text("name: x\nhorizon: {weeks: 4}\nbases: [{id: B, location: {lat: 1, lon: 1}}]\n"
+                    "units:\n" + units + "hotspots: [{id: H, location: {lat: 1, lon: 1}, "
+                    "population: 1}]\n")
+    found = refused(path)
+    assert len(found) == 5_000
+    assert found[-1].startswith("scen.yaml:5004:23: units[U4999].kind: unknown kind 'infantry'")
