@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from jsonschema import Draft202012Validator
 
 from planner.loader import (
@@ -421,7 +420,7 @@ def test_bundled_schema_line_points_at_the_schema(path):
     if found is None:
         pytest.skip("no yaml-language-server line")
     target = (path.parent / found.group(1)).resolve()
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data, _ = parse_yaml_file(path)
     expected = "scenario.schema.json" if "horizon" in data else "priorities.schema.json"
     assert target == SCHEMA_DIR / expected
 
