@@ -15,8 +15,10 @@ before its time limit gives the same solution every time.
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from planner.linear import LinearModel
@@ -34,6 +36,23 @@ class BackendResult:
     values: list[float] | None
     bound: float | None  # best bound on the objective (maximisation), None if unknown
     message: str = ""
+
+
+WATCHDOG_SLACK = 0.1
+"""pocplan interrupts a solver that overruns its time limit by more than this share."""
+
+
+@contextmanager
+def watchdog(time_limit: float, interrupt: Callable[[], object]) -> Iterator[None]:
+    """pocplan's own guard on a solver's time limit: call `interrupt` (HiGHS cancelSolve,
+    CP-SAT stop_search) if the solve is still running 10 % after its limit."""
+    timer = threading.Timer(time_limit * (1 + WATCHDOG_SLACK), interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 class SolverMissing(RuntimeError):
@@ -111,7 +130,8 @@ def solve_highs(model: LinearModel, *, time_limit: float, seed: int,
         h.setSolution(solution)
     if progress is not None:
         _subscribe_progress(h, progress)
-    h.run()
+    with watchdog(time_limit, h.cancelSolve):
+        h.run()
     status = h.getModelStatus()
     info = h.getInfo()
     S = highspy.HighsModelStatus
@@ -222,7 +242,8 @@ def solve_cpsat(model: LinearModel, *, time_limit: float, seed: int,
     solver.parameters.num_workers = 1
     solver.parameters.repair_hint = True
     callback = _CpsatProgress(progress) if progress is not None else None
-    status = solver.solve(cp, callback) if callback else solver.solve(cp)
+    with watchdog(time_limit, solver.stop_search):
+        status = solver.solve(cp, callback) if callback else solver.solve(cp)
     values = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = [solver.value(x) / scale[i] for i, x in enumerate(xs)]

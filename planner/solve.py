@@ -10,6 +10,7 @@ time-out the result is never worse than the staff heuristic.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -21,8 +22,11 @@ from planner.formulation import Formulation, build_formulation
 from planner.heuristic import InfeasibleScenario, staff_heuristic
 from planner.instance import Instance
 from planner.linear import LinearModel, family
+from planner.lns import improve
 
 SOLVER_CHOICES = ("auto", "highs", "cbc", "cpsat")
+HYBRID_MIN_SECONDS = 1.0
+"""Below this budget HiGHS runs alone, without neighbourhood search beside it."""
 ELASTIC_FAMILIES = ("garrison_floor", "require_pin", "one_task_per_week", "flight_hours")
 """The hard rules that can conflict with one another (all others live in the domains)."""
 
@@ -120,7 +124,10 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(), *,
     start_values = _start_values(f, start_plan) if start_plan is not None else None
 
     remaining = max(0.05, options.time_limit - build_seconds)
-    outcome = _run(backend, f.model, remaining, options, start_values)
+    if backend == "highs" and start_values is not None and remaining >= HYBRID_MIN_SECONDS:
+        outcome = _run_hybrid(f, remaining, options, start_values)
+    else:
+        outcome = _run(backend, f.model, remaining, options, start_values)
     seconds = time.perf_counter() - started
     if outcome.status == "infeasible":
         return SolveResult(backend, "infeasible", None, None, None, None, seconds, build_seconds,
@@ -173,6 +180,42 @@ def _start_values(f: Formulation, plan: Plan) -> list[float] | None:
             "the staff heuristic's plan passes the evaluator but breaks model rows "
             f"{broken[:5]} (a pocplan bug: model and evaluator disagree)")
     return None if broken else values
+
+
+def _run_hybrid(f: Formulation, seconds: float, options: SolveOptions,
+                start: list[float]) -> BackendResult:
+    """HiGHS on the full model in one thread while large-neighbourhood search
+    (planner.lns) improves the warm start in another — the machine's two cores. On a
+    mission-size scenario HiGHS spends its first seconds in root cuts; LNS finds good plans
+    meanwhile. The better plan wins; the bound is HiGHS's; an optimum HiGHS proves stops
+    the search at once."""
+    finished = threading.Event()
+    box: dict[str, BackendResult] = {}
+    failure: list[BaseException] = []
+
+    def full_model() -> None:
+        try:
+            box["mip"] = _run("highs", f.model, seconds, options, start)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failure.append(exc)
+        finally:
+            finished.set()
+
+    worker = threading.Thread(target=full_model, name="pocplan-highs", daemon=True)
+    worker.start()
+    searched = improve(f, start, seconds=seconds, seed=options.seed,
+                       sub_solver=BACKENDS["highs"], progress=options.progress, stop=finished)
+    worker.join()
+    if failure:
+        raise failure[0]
+    mip = box["mip"]
+    if searched is start:
+        return mip  # the search found nothing better: the caller's heuristic rules apply
+    if mip.status in ("optimal", "infeasible", "error") or mip.values is not None and (
+            f.model.objective_value(mip.values) >= f.model.objective_value(searched) - 1e-9):
+        return mip
+    return BackendResult("feasible", searched, mip.bound,
+                         mip.message or "time limit reached (plan from neighbourhood search)")
 
 
 def _run(backend: str, model: LinearModel, time_limit: float, options: SolveOptions,

@@ -14,9 +14,9 @@ from planner import backends as backends_module
 from planner.backends import BackendResult, SolverMissing
 from planner.evaluator import evaluate
 from planner.formulation import build_formulation
-from planner.solve import PlanVerificationError, SolveOptions, solve
 from planner.instance import Instance
 from planner.loader import load_scenario
+from planner.solve import PlanVerificationError, SolveOptions, solve
 from tests.conftest import REPO
 from tests.factory import instance_of, random_scenario
 
@@ -79,37 +79,42 @@ def test_backends_agree_on_random_small_scenarios(seed):
 
 
 def brute_force_optimum(instance) -> float:
-    """The best score over every plan of a tiny instance, each judged by the evaluator."""
+    """The best score over every plan of a tiny instance, each judged by the evaluator.
+
+    Choices a single unit can never make (out of range, closed, unavailable, a kind
+    without that task) are left out; everything else — garrison floors, escorts,
+    pins, flight hours across hotspots — is left to the evaluator."""
     weeks = list(instance.weeks)
-    ground_options = []
+    ground_slots = []
     for u in sorted(instance.ground_units, key=lambda u: u.id):
-        per_week = []
         for t in weeks:
             choices: list[tuple | None] = [None]
-            choices += [(u.id, h, t, "presence", None) for h in instance.hotspot_ids]
-            choices += [(u.id, m.hotspot, t, "escort", m.id) for m in instance.missions.values()]
-            per_week.append(choices)
-        ground_options.append(per_week)
-    air_options = []
+            choices += [(u.id, h, t, "presence", None) for h in instance.hotspot_ids
+                        if instance.presence_ok(u.id, h, t)]
+            choices += [(u.id, m.hotspot, t, "escort", m.id) for m in instance.missions.values()
+                        if u.spec.escort and t in m.window
+                        and instance.ground_ok(u.id, m.hotspot, t)]
+            ground_slots.append(choices)
+    air_slots = []
     for a in sorted(instance.air_units, key=lambda u: u.id):
         for t in weeks:
             reachable = [h for h in instance.hotspot_ids if instance.air_ok(a.id, h, t)]
-            counts = []
+            options_ = []
             for combo in itertools.product(range(3), repeat=len(reachable)):
-                hours = sum(c * instance.sortie_hours(a.id, h) for c, h in zip(combo, reachable))
-                if hours <= a.flight_hours_per_week + 1e-9:
-                    counts.append([(a.id, h, t, c) for c, h in zip(combo, reachable) if c])
-            air_options.append(counts)
-    mission_options = [[None] + [(m.id, s) for s in m.starts] for m in instance.missions.values()]
+                pairs = list(zip(combo, reachable, strict=True))
+                if sum(c * instance.sortie_hours(a.id, h) for c, h in pairs) \
+                        <= a.flight_hours_per_week + 1e-9:
+                    options_.append([(a.id, h, t, c) for c, h in pairs if c])
+            air_slots.append(options_)
+    mission_slots = [[None] + [(m.id, s) for s in m.starts] for m in instance.missions.values()]
     best = -float("inf")
-    ground_slots = [slot for per_unit in ground_options for slot in per_unit]
     for ground in itertools.product(*ground_slots):
         assignments = [Assignment(unit=g[0], hotspot=g[1], week=g[2], task=g[3], mission=g[4])
                        for g in ground if g is not None]
-        for air in itertools.product(*air_options):
+        for air in itertools.product(*air_slots):
             sorties = [Sortie(unit=a, hotspot=h, week=t, count=c, task="escort")
                        for group in air for a, h, t, c in group]
-            for chosen in itertools.product(*mission_options):
+            for chosen in itertools.product(*mission_slots):
                 plan = Plan(assignments=assignments, sorties=sorties,
                             missions=[MissionStart(priority=p, start_week=s)
                                       for p, s in (c for c in chosen if c is not None)])
@@ -126,7 +131,7 @@ def test_optimum_equals_brute_force_enumeration(seed):
                                                              "attack_helicopter"))
     for unit in data["units"]:
         if unit["kind"] == "attack_helicopter":
-            unit["flight_hours_per_week"] = 3
+            unit["flight_hours_per_week"] = 2  # one sortie a week keeps enumeration small
     instance = instance_of(data)
     result = solve(instance, options("highs"))
     assert result.status == "optimal"
@@ -189,8 +194,8 @@ def test_forbidding_a_hotspot_never_raises_the_optimum(seed):
 def test_time_out_with_an_incumbent_is_feasible_with_a_gap(monkeypatch, tiny_hand):
     def stopped(model, **kw):
         f = build_formulation(tiny_hand)
-        plan = Plan(missions=[], assignments=[
-            Assignment(unit="FPU-1", hotspot="TOWN", week=t, task="presence") for t in (1, 2, 3, 4)])
+        plan = Plan(assignments=[Assignment(unit="FPU-1", hotspot="TOWN", week=t,
+                                            task="presence") for t in (1, 2, 3, 4)])
         values = f.model.complete(f.primary_values(plan))
         return BackendResult("feasible", values, 80.0, "time limit reached")
     monkeypatch.setitem(backends_module.BACKENDS, "highs", stopped)
@@ -274,3 +279,27 @@ def test_same_seed_gives_the_same_plan(tutorial_instance, solver):
     second = solve(tutorial_instance, options(solver))
     assert first.status == second.status == "optimal"
     assert first.plan.model_dump_json() == second.plan.model_dump_json()
+
+
+def test_watchdog_interrupts_a_solver_that_overruns_its_limit():
+    import threading
+    import time
+
+    from planner.backends import watchdog
+    stopped = threading.Event()
+    started = time.perf_counter()
+    with watchdog(0.2, stopped.set):
+        stopped.wait(5)  # a "solver" ignoring its own time limit
+    assert stopped.is_set()
+    assert time.perf_counter() - started < 1.0
+
+
+def test_watchdog_stays_quiet_when_the_solver_finishes_in_time():
+    import threading
+
+    from planner.backends import watchdog
+    stopped = threading.Event()
+    with watchdog(0.2, stopped.set):
+        pass
+    stopped.wait(0.4)
+    assert not stopped.is_set()
