@@ -9,8 +9,9 @@ Exit codes (README "Exit codes"): see `ExitCode`.
 
 The what-if and priorities commands (issue 7) live in `planner/cli_whatif.py` and
 `planner/cli_priorities.py`; each module's `register(app)` is called at the end of this
-file when the module exists. They may use this module's helpers (`ExitCode`, `consoles`,
-`load_or_exit`, `solving`, `guarded`) by importing `cli` inside `register`.
+file when the module exists. They use this module's helpers by importing `cli` inside
+`register`: `ExitCode`, `consoles`, `fail`, `guarded`, `load_or_exit`, `scenario_info`,
+`solving` and `_quiet_stdout_fd` (keep these names stable).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -304,6 +306,10 @@ def _plan_with_solver(loaded: LoadedScenario, instance: Instance, err: Console, 
     return outcome_from_ranked(scenario_info(loaded), instance, ranked, accounts)
 
 
+PRICING_SHARE = 0.25
+"""Pricing the priorities a plan does not meet (re-solves) may take this share of
+--time-limit on top of it (at least 1 s)."""
+
 PRIORITIES_MODULE = "planner.priorities"
 """Issue 7: `account_priorities(instance, ranked[, options=SolveOptions])` → {rank: accounts}
 with reasons and prices for priorities not met."""
@@ -321,7 +327,8 @@ def _priority_accounts(instance: Instance, ranked: Any, options: Any,
         return None
     progress.label = "Pricing the civilian priorities not met"
     if "options" in inspect.signature(account).parameters:
-        return account(instance, ranked, options=options)
+        budget = max(1.0, PRICING_SHARE * options.time_limit)
+        return account(instance, ranked, options=replace(options, time_limit=budget))
     return account(instance, ranked)
 
 

@@ -498,4 +498,5 @@ def test_priority_accounts_come_from_the_priorities_module_when_it_exists(monkey
              if p["id"] == "T-BANKASS-VISIT"][0]
     assert visit["price"] == 0.0 and visit["reason"] == "kept by the escort of QRF-1"
     assert visit["satisfaction"] == 1.0 and visit["status"] == "met"
-    assert seen["options"].seed == 3 and seen["options"].time_limit == 10
+    assert seen["options"].seed == 3
+    assert seen["options"].time_limit == cli.PRICING_SHARE * 10  # on top of --time-limit
