@@ -382,7 +382,7 @@ def mission_rows(outcome: Outcome, entry: PlanEntry) -> list[dict[str, Any]]:
             continue
         info = instance.missions[p.id]
         row: dict[str, Any] = {"id": p.id, "office": p.office or "–",
-                               "hotspot": instance.hotspot_names[info.hotspot]}
+                               "hotspot": info.hotspot}
         if p.id not in starts:
             rows.append(row | {"weeks": "not scheduled", "ground": "–", "air": "–",
                                "need": "–"})
@@ -442,7 +442,7 @@ def accounts_tables(outcome: Outcome, entry: PlanEntry) -> list[Table]:
             table.add_column(name, no_wrap=name in ("Priority", "Kind"))
         for a in items:
             p = instance.priority_by_id[a.id]
-            table.add_row(a.id, str(p.kind), instance.hotspot_names[p.hotspot],
+            table.add_row(a.id, str(p.kind), p.hotspot,
                           Text(_status_text(a), style=STATUS_STYLE.get(a.status, "")),
                           a.reason or "", "–" if a.price is None else f"{a.price:,.1f}")
         tables.append(table)
