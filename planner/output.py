@@ -34,7 +34,6 @@ from typing import Any
 
 from models.base import ThreatCategory
 from models.plan import Plan
-from models.scenario import PriorityKind
 from planner.evaluator import Evaluation
 from planner.instance import Instance
 
@@ -221,26 +220,11 @@ def derive_accounts(instance: Instance, evaluation: Evaluation) -> tuple[Priorit
 
 
 def _reason(instance: Instance, priority_id: str, sat: float) -> str:
-    p = instance.priority_by_id[priority_id]
-    if p.kind is PriorityKind.SECURE_AREA:
-        area = instance.secure_areas[p.id]
-        possible = [t for t in area.window
-                    if any(instance.presence_ok(u.id, area.hotspot, t)
-                           for u in instance.ground_units)]
-        held = round(sat * area.required)
-        if len(possible) < area.required:
-            return (f"structurally impossible: a unit can hold presence at {area.hotspot} in "
-                    f"only {len(possible)} of the {area.required} weeks required (range, "
-                    "availability, ground closures or commitments)")
-        return (f"outweighed: presence in {held} of {area.required} required weeks; the "
-                "units were worth more elsewhere")
-    mission = instance.missions[p.id]
-    reachable = any(instance.ground_ok(u.id, mission.hotspot, t)
-                    for u in instance.ground_units if u.spec.escort for t in mission.window)
-    if not reachable:
-        return (f"structurally impossible: no escort-capable ground unit can reach "
-                f"{mission.hotspot} in weeks {mission.window[0]}–{mission.window[-1]}")
-    return "outweighed: not scheduled; its escort was worth more elsewhere"
+    """Structural or outweighed, unpriced: `planner.priorities` names what makes a priority
+    impossible (imported here lazily: it depends on this module)."""
+    from planner.priorities import unpriced_reason
+
+    return unpriced_reason(instance, priority_id, sat)
 
 
 def priority_weighted_share(instance: Instance, evaluation: Evaluation) -> float | None:
