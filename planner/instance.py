@@ -150,8 +150,11 @@ class Instance:
         T = scenario.horizon.weeks
         kinds = resolve_kinds(scenario)
         units = {u.id: _unit_info(u, kinds[u.kind], T) for u in scenario.units}
+        # Only bases that hold units: a base × hotspot table of a large file with many
+        # empty bases would otherwise dominate loading.
+        manned = {u.base for u in scenario.units}
         dist = {(b.id, h.id): great_circle_km(b.location, h.location)
-                for b in scenario.bases for h in scenario.hotspots}
+                for b in scenario.bases if b.id in manned for h in scenario.hotspots}
         pi: dict[tuple[str, ThreatCategory, int], int] = {}
         for h in scenario.hotspots:
             for threat in h.threats:
