@@ -30,12 +30,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from models.plan import Plan
+from models.plan import Assignment, MissionStart, Plan, Sortie
 from models.scenario import DistinctionMode
 from planner import output
-from planner.checks import weeks_text
-from planner.evaluator import Evaluation
+from planner.evaluator import Evaluation, evaluate
 from planner.formulation import Formulation
+from planner.heuristic import staff_heuristic
 from planner.instance import Instance, MissionInfo, SecureAreaInfo, UnitInfo
 from planner.ranking import describe_difference
 from planner.solve import SolveOptions, SolveResult, solve
@@ -62,6 +62,19 @@ class PriorityAccount(output.PriorityAccount):
     """Score of the best plan found that meets it."""
     constrained_plan: Plan | None = field(default=None, repr=False, compare=False)
     """That plan."""
+
+
+def weeks_text(weeks: Iterable[int]) -> str:
+    """`week 3`, `weeks 1–4, 6`: as the reports write weeks (en dash)."""
+    ordered = sorted(set(weeks))
+    runs: list[list[int]] = []
+    for t in ordered:
+        if runs and t == runs[-1][-1] + 1:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    text = ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+    return ("week " if len(ordered) == 1 else "weeks ") + text
 
 
 # ====================================================================== the extra row
@@ -288,7 +301,12 @@ def price_priority(instance: Instance, priority_id: str, options: SolveOptions,
     them that fully meets the priority warm-starts the re-solve and is kept if the
     re-solve stops below it, so a time limit never inflates a price beyond what a known
     plan shows."""
-    meeting = [(plan, ev) for plan, ev in known
+    candidates = [*known, *priority_first_plan(instance, priority_id)]
+    for plan, _ in known[:3]:  # the ranked plans come first
+        mended = repaired_plan(instance, plan, priority_id)
+        if mended is not None:
+            candidates.append((mended, evaluate(instance, mended)))
+    meeting = [(plan, ev) for plan, ev in candidates
                if ev.valid and ev.satisfaction.get(priority_id, 0.0) >= 1 - 1e-9]
     seed = max(meeting, key=lambda pe: pe[1].score, default=None)
     result = solve(instance, options, customise=lambda f: require_priority(f, priority_id),
@@ -298,6 +316,159 @@ def price_priority(instance: Instance, priority_id: str, options: SolveOptions,
         result = replace(result, plan=seed[0], evaluation=seed[1], status="feasible",
                          message="the re-solve stopped below a known plan meeting it")
     return Pricing(priority_id, result)
+
+
+class _Repair:
+    """A plan being mended greedily to meet one priority (a warm start, judged afterwards
+    by the evaluator like any plan)."""
+
+    def __init__(self, instance: Instance, plan: Plan):
+        self.inst = instance
+        self.ground = {(a.unit, a.week): a for a in plan.assignments}
+        self.sorties: dict[tuple[str, str, int, str, str | None], int] = defaultdict(int)
+        for x in plan.sorties:
+            self.sorties[x.unit, x.hotspot, x.week, x.task, x.mission] += x.count
+        self.missions = {m.priority: m.start_week for m in plan.missions}
+        self.spare = _ground_spare(instance)
+
+    def out(self, base: str, t: int) -> int:
+        return sum(1 for (u, w) in self.ground if w == t and self.inst.units[u].base == base)
+
+    def present(self, h: str, t: int) -> list[str]:
+        return [u for (u, w), a in self.ground.items()
+                if w == t and a.hotspot == h and a.task == "presence"]
+
+    def take(self, u: str, h: str, t: int) -> bool:
+        """Free u for h in week t: a unit at home if its base can spare one more, else a
+        unit holding presence elsewhere that no pin keeps there."""
+        a = self.ground.get((u, t))
+        if a is None:
+            return self.out(self.inst.units[u].base, t) < self.spare[self.inst.units[u].base, t]
+        return (a.task == "presence" and a.hotspot != h
+                and (u, a.hotspot, t) not in self.inst.required_pins)
+
+    def hold(self, h: str, t: int) -> bool:
+        holders = sorted((u for u in self.inst.ground_units if u.spec.presence
+                          and self.inst.presence_ok(u.id, h, t)),
+                         key=lambda u: ((u.id, t) in self.ground, u.id))
+        for u in holders:
+            if self.take(u.id, h, t):
+                self.ground[u.id, t] = Assignment(unit=u.id, hotspot=h, week=t, task="presence")
+                return True
+        return False
+
+    def escort(self, mission: MissionInfo, t: int) -> bool:
+        h = mission.hotspot
+        have = sum(1 for u in self.present(h, t) if self.inst.units[u].spec.escort)
+        have += sum(1 for a in self.ground.values()
+                    if a.week == t and a.task == "escort" and a.mission == mission.id)
+        for u in sorted(self.inst.ground_units, key=lambda u: ((u.id, t) in self.ground, u.id)):
+            if have >= mission.need_ground[t]:
+                break
+            if u.spec.escort and self.inst.ground_ok(u.id, h, t) and self.take(u.id, h, t):
+                self.ground[u.id, t] = Assignment(unit=u.id, hotspot=h, week=t, task="escort",
+                                                  mission=mission.id)
+                have += 1
+        return have >= mission.need_ground[t] and self.fly(mission, t)
+
+    def fly(self, mission: MissionInfo, t: int) -> bool:
+        h = mission.hotspot
+        flown = sum(n for (_, hh, w, task, _), n in self.sorties.items()
+                    if hh == h and w == t and task == "escort")
+        for key, n in sorted(self.sorties.items()):
+            if flown >= mission.need_air[t]:
+                break
+            a, hh, w, task, _ = key
+            if (hh, w, task) == (h, t, "show_of_force") and n > 0:
+                moved = min(n, mission.need_air[t] - flown)
+                self.sorties[key] -= moved
+                self.sorties[a, h, t, "escort", mission.id] += moved
+                flown += moved
+        for a in sorted(self.inst.air_units, key=lambda u: u.id):
+            if not self.inst.air_ok(a.id, h, t):
+                continue
+            while flown < mission.need_air[t]:
+                if self.hours(a.id, t) + self.inst.sortie_hours(a.id, h) \
+                        > a.flight_hours_per_week + 1e-10 and not self.ground_sortie(a.id, t):
+                    break
+                if self.hours(a.id, t) + self.inst.sortie_hours(a.id, h) \
+                        <= a.flight_hours_per_week + 1e-10:
+                    self.sorties[a.id, h, t, "escort", mission.id] += 1
+                    flown += 1
+        return flown >= mission.need_air[t]
+
+    def ground_sortie(self, a: str, t: int) -> bool:
+        """Cancel one show-of-force sortie of `a` in week t (never a pinned one's last)."""
+        for key, n in sorted(self.sorties.items()):
+            u, h, w, task, _ = key
+            pinned = 1 if (u, h, t) in self.inst.required_pins else 0
+            if (u, w, task) == (a, t, "show_of_force") and n > pinned:
+                self.sorties[key] -= 1
+                return True
+        return False
+
+    def hours(self, a: str, t: int) -> float:
+        return sum(n * self.inst.sortie_hours(a, h)
+                   for (u, h, w, _, _), n in self.sorties.items() if u == a and w == t)
+
+    def plan(self) -> Plan:
+        return Plan(assignments=list(self.ground.values()),
+                    sorties=[Sortie(unit=u, hotspot=h, week=t, count=n, task=task,
+                                    mission=m)
+                             for (u, h, t, task, m), n in self.sorties.items() if n > 0],
+                    missions=[MissionStart(priority=m, start_week=w)
+                              for m, w in self.missions.items()]).canonical()
+
+
+def repaired_plan(instance: Instance, plan: Plan, priority_id: str) -> Plan | None:
+    """`plan` mended greedily to meet the priority: a secure area held in the missing
+    weeks nearest to the weeks already held (free units first, then units moved from
+    elsewhere); a mission at its earliest start whose escorts can be found. None when the
+    greedy mending finds no way."""
+    if priority_id in instance.secure_areas:
+        area = instance.secure_areas[priority_id]
+        repair = _Repair(instance, plan)
+        held = {t for t in area.window if repair.present(area.hotspot, t)}
+        missing = sorted((t for t in area.window if t not in held),
+                         key=lambda t: (min((abs(t - w) for w in held), default=0), t))
+        for t in missing:
+            if len(held) >= area.required:
+                break
+            if repair.hold(area.hotspot, t):
+                held.add(t)
+        return repair.plan() if len(held) >= area.required else None
+    mission = instance.missions[priority_id]
+    for start in mission.starts:
+        repair = _Repair(instance, plan)
+        if all(repair.escort(mission, t) for t in mission.running_weeks(start)):
+            repair.missions[mission.id] = start
+            return repair.plan()
+    return None
+
+
+def priority_first_plan(instance: Instance,
+                        priority_id: str) -> list[tuple[Plan, Evaluation]]:
+    """The staff heuristic's plan with this priority put first — a mission given an
+    overriding weight (missions go by weight), or a secure area's hotspot an overriding
+    population (hotspots go by risk) — as a warm start for its pricing re-solve: hard
+    rules do not depend on weights or populations, so the plan is judged by the original
+    scenario and kept only when it is valid there and meets the priority."""
+    s = instance.scenario
+    if priority_id in instance.secure_areas:
+        h = instance.secure_areas[priority_id].hotspot
+        most = max(x.population for x in s.hotspots)
+        update = {"hotspots": [x.model_copy(update={"population": 1000 * (most + 1)})
+                               if x.id == h else x for x in s.hotspots]}
+    else:
+        heaviest = max(p.weight for p in s.priorities)
+        update = {"priorities": [p.model_copy(update={"weight": 1000 * (heaviest + 1)})
+                                 if p.id == priority_id else p for p in s.priorities]}
+    try:
+        plan = staff_heuristic(Instance.build(s.model_copy(update=update)))
+    except Exception:  # noqa: BLE001 - only a warm start: without it the re-solve starts cold
+        return []
+    evaluation = evaluate(instance, plan)
+    return [(plan, evaluation)] if evaluation.valid else []
 
 
 _VS_PLAN_1 = re.compile(r"\s*\(score [^)]*vs plan 1\)\.?$")

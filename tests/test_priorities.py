@@ -125,14 +125,14 @@ def test_a_flooded_area_is_structurally_impossible_and_says_why(pricing):
     instance, _, _ = pricing
     assert structural_obstacle(instance, "DELTA-BOX") == (
         "structurally impossible: no unit able to hold a presence can be at DELTA in any week "
-        "of its window (weeks 1-4): DELTA is closed to ground movement in weeks 1-4")
+        "of its window (weeks 1–4): DELTA is closed to ground movement in weeks 1–4")
 
 
 def test_a_mission_whose_escort_no_base_can_provide_names_both_needs(pricing):
     instance, _, _ = pricing
     assert structural_obstacle(instance, "TOWN-VISIT") == (
         "structurally impossible: its escort needs 2 escort-capable ground units at TOWN but at "
-        "most 1 can be there in a week of its window (weeks 1-4): only 1 escort-capable ground "
+        "most 1 can be there in a week of its window (weeks 1–4): only 1 escort-capable ground "
         "unit(s) are within range of TOWN (INF-1); it needs 1 escort sortie(s) "
         "a week at TOWN but at most 0 can be flown there in a week of its window: the scenario "
         "has no helicopter")
@@ -148,7 +148,7 @@ def test_units_out_of_range_unavailable_and_kept_home_are_named(tiny):
                         "hotspot": "FAR", "weight": 1, "required_weeks": 3}]}))
     assert structural_obstacle(instance, "FAR-BOX") == (
         "structurally impossible: a presence at FAR is possible in only 2 of the 3 weeks "
-        "required (weeks 1-2): INF-1 is unavailable in weeks 3-4; FPU-1 is out of range "
+        "required (weeks 1–2): INF-1 is unavailable in weeks 3–4; FPU-1 is out of range "
         "(111 km from CAMP, range 100 km)")
 
 
@@ -159,7 +159,7 @@ def test_the_garrison_floor_is_named_when_it_keeps_everyone_home(tiny):
                         "hotspot": "NEAR", "weight": 1}]}))
     reason = structural_obstacle(instance, "NEAR-BOX")
     assert reason.startswith("structurally impossible: no unit able to hold a presence")
-    assert "INF-1 is kept home by CAMP's garrison floor in weeks 1-4" in reason
+    assert "INF-1 is kept home by CAMP's garrison floor in weeks 1–4" in reason
 
 
 def test_a_helicopter_out_of_range_is_named_for_the_air_need(tiny):
@@ -169,7 +169,7 @@ def test_a_helicopter_out_of_range_is_named_for_the_air_need(tiny):
     reason = structural_obstacle(instance, "FAR-VISIT")
     assert reason == (
         "structurally impossible: its escort needs 2 escort-capable ground units at FAR but at "
-        "most 1 can be there in a week of its window (weeks 1-4): only 1 escort-capable ground "
+        "most 1 can be there in a week of its window (weeks 1–4): only 1 escort-capable ground "
         "unit(s) are within range of FAR (INF-1); it needs 2 escort sortie(s) a week at FAR but "
         "at most 0 can "
         "be flown there in a week of its window: one sortie of HEL-1 to FAR takes 2.0 flight "
@@ -286,6 +286,34 @@ def test_a_time_limited_re_solve_never_prices_above_a_known_plan_meeting_it(pric
     vil = by_id(account_priorities(instance, known, FAST)[1])["VIL-BOX"]
     assert vil.price == pytest.approx(best.score - meets.score)
     assert "at most 116.0 points" in vil.reason and "time limit" in vil.reason
+
+
+# ====================================================================== warm starts
+def test_a_plan_is_mended_to_hold_a_secure_area(pricing):
+    instance, best, _ = pricing
+    mended = priorities.repaired_plan(instance, best.plan, "VIL-BOX")
+    evaluation = evaluate(instance, mended)
+    assert evaluation.valid and evaluation.satisfaction["VIL-BOX"] == 1.0
+    assert priorities.repaired_plan(instance, best.plan, "DELTA-BOX") is None
+
+
+def test_a_plan_is_mended_to_run_a_mission_with_its_escorts(tiny):
+    instance = Instance.build(Scenario.model_validate(tiny.scenario.model_dump() | {
+        "priorities": [{"id": "VISIT", "office": "O", "kind": "civilian_mission",
+                        "hotspot": "NEAR", "weeks": [2, 3], "weight": 0.1,
+                        "escort": {"ground": 1, "air_sorties": 1}}]}))
+    best = solve(instance, FAST)
+    assert best.evaluation.satisfaction["VISIT"] == 0.0  # outweighed
+    mended = priorities.repaired_plan(instance, best.plan, "VISIT")
+    evaluation = evaluate(instance, mended)
+    assert evaluation.valid, evaluation.violations
+    assert [(m.priority, m.start_week) for m in mended.missions] == [("VISIT", 2)]
+
+
+def test_the_staff_heuristic_with_the_priority_first_meets_it(pricing):
+    instance, _, _ = pricing
+    ((plan, evaluation),) = priorities.priority_first_plan(instance, "VIL-BOX")
+    assert evaluation.valid and evaluation.satisfaction["VIL-BOX"] == 1.0
 
 
 # ====================================================================== through the CLI
