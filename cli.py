@@ -20,7 +20,6 @@ import contextlib
 import functools
 import importlib
 import importlib.util
-import inspect
 import io
 import os
 import sys
@@ -49,6 +48,7 @@ from planner.output import (
     plan_json,
     write_atomic,
 )
+from planner.priorities import DEFAULT_PRICE_LIMIT
 from planner.report import markdown_briefing, render_plan_report, render_validation
 from planner.schema import priorities_json_schema, scenario_json_schema, schema_text
 
@@ -287,7 +287,7 @@ def _check_output(output: Path | None) -> None:
 
 def _plan_with_solver(loaded: LoadedScenario, instance: Instance, err: Console, *, plans: int,
                       solver: str, time_limit: float, seed: int,
-                      min_difference: int | None) -> Outcome:
+                      min_difference: int | None, price_limit: int) -> Outcome:
     from planner.backends import SolverMissing
     from planner.ranking import rank_plans
     from planner.solve import SolveOptions
@@ -302,34 +302,28 @@ def _plan_with_solver(loaded: LoadedScenario, instance: Instance, err: Console, 
         except SolverMissing as exc:
             raise fail(ExitCode.INTERNAL, f"solver {solver!r} is not available: {exc}. "
                        "Choose another with --solver (auto picks what is installed).") from None
-        accounts = _priority_accounts(instance, ranked, options, progress)
+        accounts = _priority_accounts(instance, ranked, options, price_limit, progress)
     return outcome_from_ranked(scenario_info(loaded), instance, ranked, accounts)
 
 
 PRICING_SHARE = 0.25
-"""Pricing the priorities a plan does not meet (re-solves) may take this share of
+"""Pricing the priorities a plan does not meet (one re-solve each) may take this share of
 --time-limit on top of it (at least 1 s)."""
 
-PRIORITIES_MODULE = "planner.priorities"
-"""Issue 7: `account_priorities(instance, ranked[, options=SolveOptions])` → {rank: accounts}
-with reasons and prices for priorities not met."""
 
-
-def _priority_accounts(instance: Instance, ranked: Any, options: Any,
+def _priority_accounts(instance: Instance, ranked: Any, options: Any, price_limit: int,
                        progress: SolveProgress) -> dict | None:
-    """Reasons and prices from `planner.priorities` when it exists (given the solve options
-    when it accepts them, for the re-solves that price a priority); otherwise
-    planner.output derives met / partial / unmet and structural reasons, unpriced."""
-    if not ranked.plans or importlib.util.find_spec(PRIORITIES_MODULE) is None:
+    """Every priority met / partial / unmet with its reason, and a price (the score lost
+    when the plan must meet it) for up to `price_limit` of those not met (issue 7)."""
+    from planner.priorities import account_priorities
+
+    if not ranked.plans:
         return None
-    account = getattr(importlib.import_module(PRIORITIES_MODULE), "account_priorities", None)
-    if account is None:
-        return None
-    progress.label = "Pricing the civilian priorities not met"
-    if "options" in inspect.signature(account).parameters:
-        budget = max(1.0, PRICING_SHARE * options.time_limit)
-        return account(instance, ranked, options=replace(options, time_limit=budget))
-    return account(instance, ranked)
+    if price_limit:
+        progress.label = "Pricing the civilian priorities not met"
+    budget = max(1.0, PRICING_SHARE * options.time_limit)
+    return account_priorities(instance, ranked, options=replace(options, time_limit=budget),
+                              price_limit=price_limit)
 
 
 def _plan_with_heuristic(loaded: LoadedScenario, instance: Instance, err: Console,
@@ -400,6 +394,10 @@ def plan(
         help="Least difference D between any two COAs, in unit-weeks of presence; "
              "default: 10 % of plan 1's presence unit-weeks, at least 2.")] = None,
     show: Annotated[int, typer.Option(min=1, help="Which COA to detail.")] = 1,
+    price_limit: Annotated[int, typer.Option(
+        "--price-limit", min=0, help="Price up to this many civilian priorities the plans "
+                                     "do not meet (highest weight first), each by a "
+                                     "re-solve; 0: no pricing.")] = DEFAULT_PRICE_LIMIT,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the output to this file (atomically) instead of "
@@ -423,7 +421,7 @@ def plan(
     else:
         outcome = _plan_with_solver(loaded, instance, err, plans=plans, solver=solver.value,
                                     time_limit=time_limit, seed=seed,
-                                    min_difference=min_difference)
+                                    min_difference=min_difference, price_limit=price_limit)
     if outcome.plans and show > len(outcome.plans):
         err.print(f"note: only {len(outcome.plans)} COA(s); showing COA {len(outcome.plans)}",
                   highlight=False)

@@ -91,6 +91,29 @@ def tutorial_json():
     return result
 
 
+TWO_BOXES = """\
+name: one company, two boxes
+horizon: {weeks: 3}
+bases:
+  - {id: CAMP, location: {lat: 0.0, lon: 0.0}}
+units:
+  - {id: INF-1, kind: infantry_company, base: CAMP}
+hotspots:
+  - id: A
+    location: {lat: 0.0, lon: 0.1}
+    population: 20000
+    threats: [{category: intercommunal, probability: 4, impact: 5}]
+  - id: B
+    location: {lat: 0.1, lon: 0.0}
+    population: 10000
+    threats: [{category: intercommunal, probability: 2, impact: 5}]
+priorities:
+  - {id: BOX-A, office: North, kind: secure_area, hotspot: A, weight: 1}
+  - {id: BOX-B, office: South, kind: secure_area, hotspot: B, weight: 1}
+"""
+"""One company, two boxes: the riskier A is held, B's office is owed a reason and a price."""
+
+
 def _write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -129,6 +152,7 @@ def test_schema_prints_the_json_schema(args, expected):
     ("plan", "--time-limit", "-1"),
     ("plan", "--seed", "-3"),
     ("plan", "--min-difference", "0"),
+    ("plan", "--price-limit", "-1"),
     ("plan", "--show", "3", "--plans", "2"),
     ("plan", "--output", "/nonexistent-dir/plan.json"),
     ("plan", "--no-such-option"),
@@ -456,6 +480,23 @@ def test_installed_script_exit_code_for_a_missing_file(tmp_path):
     assert "file not found" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(("limit", "priced"), [("5", True), ("0", False)])
+def test_unmet_priorities_get_a_reason_and_a_price(tmp_path, output_validator, limit, priced):
+    path = _write(tmp_path, "two_boxes.yaml", TWO_BOXES)
+    result = run("plan", path, "--plans", "1", "--format", "json", "--price-limit", limit)
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    output_validator.validate(doc)
+    box_a, box_b = doc["plans"][0]["priorities"]
+    assert (box_a["status"], box_a["reason"], box_a["price"]) == ("met", None, None)
+    assert (box_b["office"], box_b["status"]) == ("South", "unmet")
+    assert box_b["reason"].startswith("outweighed: presence in 0 of 3 required weeks")
+    if priced:
+        assert box_b["price"] > 0 and "puts INF-1 at B weeks 1–3 instead of A" in box_b["reason"]
+    else:
+        assert box_b["price"] is None and "not priced (limit 0)" in box_b["reason"]
+
+
 # ====================================================================== extensions
 def test_extension_modules_register_on_the_app(monkeypatch):
     """planner/cli_whatif.py and planner/cli_priorities.py (issue 7) add their commands
@@ -473,16 +514,17 @@ def test_extension_modules_register_on_the_app(monkeypatch):
     assert calls == [cli.app]
 
 
-def test_priority_accounts_come_from_the_priorities_module_when_it_exists(monkeypatch):
-    """The hook for planner/priorities.py (issue 7): its reasons and prices reach the JSON,
-    the satisfaction stays the evaluator's, and it receives the solve options."""
+def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
+    """planner.priorities (issue 7) accounts for the priorities: its reasons and prices
+    reach the JSON, the satisfaction stays the evaluator's, and it gets the solve options
+    (a quarter of the time limit) and --price-limit."""
     import importlib.machinery
     import types
 
     seen = {}
 
-    def account_priorities(instance, ranked, options=None):
-        seen["options"] = options
+    def account_priorities(instance, ranked, options=None, *, price_limit=5):
+        seen["options"], seen["price_limit"] = options, price_limit
         return {p.rank: [SimpleNamespace(id="T-BANKASS-VISIT", office="Mopti",
                                          satisfaction=1.0, status="met",
                                          reason="kept by the escort of QRF-1", price=0.0)]
@@ -492,7 +534,8 @@ def test_priority_accounts_come_from_the_priorities_module_when_it_exists(monkey
     fake.__spec__ = importlib.machinery.ModuleSpec("planner.priorities", None)
     fake.account_priorities = account_priorities
     monkeypatch.setitem(sys.modules, "planner.priorities", fake)
-    result = run("plan", TUTORIAL, *FAST, "--format", "json", "--seed", "3")
+    result = run("plan", TUTORIAL, *FAST, "--format", "json", "--seed", "3",
+                 "--price-limit", "2")
     assert result.exit_code == 0, result.stderr
     visit = [p for p in json.loads(result.stdout)["plans"][0]["priorities"]
              if p["id"] == "T-BANKASS-VISIT"][0]
@@ -500,3 +543,4 @@ def test_priority_accounts_come_from_the_priorities_module_when_it_exists(monkey
     assert visit["satisfaction"] == 1.0 and visit["status"] == "met"
     assert seen["options"].seed == 3
     assert seen["options"].time_limit == cli.PRICING_SHARE * 10  # on top of --time-limit
+    assert seen["price_limit"] == 2
