@@ -346,12 +346,15 @@ def _emit_comparison(out: Console, info: ScenarioInfo, comparison: Comparison,
 
 # ====================================================================== marginal
 def marginal_table(report: MarginalReport) -> Table:
-    table = Table(title="Marginal values (score points): one more unit, or one unit fewer",
+    table = Table(title="Marginal values (score points): one more unit, then one unit fewer",
                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     for name, justify in (("#", "right"), ("Change", "left"), ("Value", "right"),
                           ("Status", "left"), ("Seconds", "right"), ("Note", "left")):
         table.add_column(name, justify=justify, no_wrap=name != "Note")  # type: ignore[arg-type]
     for i, v in enumerate(report.values, start=1):
+        if i > 1 and isinstance(v.change, AddUnit) != isinstance(report.values[i - 2].change,
+                                                                   AddUnit):
+            table.add_section()
         value = "–" if v.value is None else (("+" if isinstance(v.change, AddUnit) else "−")
                                              + f"{v.value:,.1f}")
         table.add_row(str(i), v.label, value, v.status + (" (limit)" if v.hit_limit else ""),

@@ -45,7 +45,7 @@ import yaml
 from pydantic import ValidationError
 
 from models.base import UnitKind
-from models.plan import Plan
+from models.plan import Assignment, Plan, Sortie
 from models.scenario import Commitment, Policy, Scenario, Unit, Weights
 from planner.checks import run_checks, weeks_text
 from planner.evaluator import Evaluation, evaluate
@@ -759,7 +759,7 @@ class MarginalValue:
 class MarginalReport:
     baseline: SolveResult
     values: tuple[MarginalValue, ...]
-    """Ranked by value, highest first (unsolved last)."""
+    """Additions ranked by value, highest first, then removals likewise (unsolved last)."""
     seconds: float
 
 
@@ -809,13 +809,76 @@ def marginal_values(scenario: Scenario, options: SolveOptions, *,
         values.append(value)
         if on_done:
             on_done(value)
-    ranked = sorted(values, key=lambda v: (v.value is None, -(v.value or 0.0), v.label))
+    ranked = sorted(values, key=lambda v: (isinstance(v.change, RemoveUnit), v.value is None,
+                                           -(v.value or 0.0), v.label))
     return MarginalReport(baseline, tuple(ranked), time.perf_counter() - started)
 
 
 def _marginal_label(change: AddUnit | RemoveUnit) -> str:
     return (f"+1 {change.kind} at {change.base}" if isinstance(change, AddUnit)
             else f"without {change.id}")
+
+
+def _best_valid(instance: Instance, plans: Iterable[Plan | None]) -> Plan | None:
+    scored = [(evaluate(instance, p), i, p) for i, p in enumerate(plans) if p is not None]
+    valid = [(e.score, -i, p) for e, i, p in scored if e.valid]
+    return max(valid, key=lambda v: (v[0], v[1]))[2] if valid else None
+
+
+def with_new_unit(instance: Instance, plan: Plan, unit: str) -> Plan:
+    """`plan` (valid without `unit`) with the new unit put to its best single use: the
+    whole horizon at one hotspot (ground: presence wherever allowed; air: as many
+    show-of-force sorties a week as its hours allow), whichever hotspot scores best —
+    or `plan` itself. A warm start: the re-solve takes it from there."""
+    info = instance.units[unit]
+    options = [plan]
+    for h in instance.hotspot_ids:
+        if info.is_ground:
+            extra = [Assignment(unit=unit, hotspot=h, week=t, task="presence")
+                     for t in instance.weeks if instance.presence_ok(unit, h, t)]
+            options.append(plan.model_copy(update={"assignments": [*plan.assignments, *extra]}))
+        else:
+            extra = []
+            for t in instance.weeks:
+                if instance.air_ok(unit, h, t):
+                    n = math.floor(info.flight_hours_per_week / instance.sortie_hours(unit, h)
+                                   + 1e-9)
+                    extra.append(Sortie(unit=unit, hotspot=h, week=t, count=n,
+                                        task="show_of_force"))
+            options.append(plan.model_copy(update={"sorties": [*plan.sorties, *extra]}))
+    return _best_valid(instance, options) or plan
+
+
+def without_unit(instance: Instance, plan: Plan, unit: str) -> Plan | None:
+    """`plan` with everything `unit` did taken out, then mended: missions that lose their
+    escort are dropped, and a base that falls below its garrison floor calls a unit home
+    (presence before escort, by id); None when that is still not valid."""
+    kept = plan.model_copy(update={
+        "assignments": [a for a in plan.assignments if a.unit != unit],
+        "sorties": [x for x in plan.sorties if x.unit != unit]})
+    for _ in range(4 * instance.horizon_weeks):
+        evaluation = evaluate(instance, kept)
+        if evaluation.valid:
+            return kept
+        lost = {v.mission for v in evaluation.violations if v.mission is not None}
+        short = sorted({(v.base, v.week) for v in evaluation.violations
+                        if v.rule == "garrison_floor"})
+        if any(v.mission is None and v.rule != "garrison_floor" for v in evaluation.violations):
+            return None
+        home = {_called_home(instance, kept, b, t) for b, t in short} - {None}
+        if short and not home:
+            return None
+        kept = kept.model_copy(update={
+            "missions": [m for m in kept.missions if m.priority not in lost],
+            "assignments": [a for a in kept.assignments if a not in home
+                            and not (a.task == "escort" and a.mission in lost)]})
+    return None
+
+
+def _called_home(instance: Instance, plan: Plan, base: str, week: int) -> Assignment | None:
+    out = [a for a in plan.assignments if a.week == week and instance.units[a.unit].base == base
+           and (a.unit, a.hotspot, week) not in instance.required_pins]
+    return min(out, key=lambda a: (a.task != "presence", a.unit), default=None)
 
 
 def _one_marginal(scenario: Scenario, baseline: SolveResult, change: AddUnit | RemoveUnit,
@@ -827,7 +890,11 @@ def _one_marginal(scenario: Scenario, baseline: SolveResult, change: AddUnit | R
         return MarginalValue(change, None, None, "refused", False, 0.0, "; ".join(exc.problems))
     instance = Instance.build(variant.scenario)
     adding = isinstance(change, AddUnit)
-    result = solve_within(instance, options, baseline.plan if adding else None)
+    seed = None
+    if baseline.plan is not None:
+        seed = (with_new_unit(instance, baseline.plan, change.id) if adding
+                else without_unit(instance, baseline.plan, change.id))
+    result = solve_within(instance, options, seed)
     seconds = time.perf_counter() - started
     hit_limit = result.status != "optimal"
     if result.evaluation is None or baseline.evaluation is None:

@@ -310,8 +310,11 @@ def test_marginal_values_cover_every_kind_at_every_base_and_every_unit(marginal,
     labels = {v.label for v in marginal.values}
     assert labels == ({f"+1 {k.value} at SEV" for k in UnitKind}
                       | {f"without {u.id}" for u in tutorial.units})
-    values = [v.value for v in marginal.values]
-    assert values == sorted(values, reverse=True)
+    kinds = [isinstance(v.change, AddUnit) for v in marginal.values]
+    assert kinds == sorted(kinds, reverse=True)  # additions first, then removals
+    for group in (True, False):
+        values = [v.value for v in marginal.values if isinstance(v.change, AddUnit) == group]
+        assert values == sorted(values, reverse=True)
 
 
 def test_adding_a_unit_never_has_negative_value_at_the_optimum(marginal):
@@ -323,6 +326,20 @@ def test_adding_a_unit_never_has_negative_value_at_the_optimum(marginal):
             assert v.delta >= -1e-9, v  # found, not clamped
     helicopter = next(v for v in marginal.values if v.label == "+1 attack_helicopter at SEV")
     assert helicopter.value > 0
+
+
+def test_a_new_unit_starts_at_its_best_hotspot_and_a_removed_one_leaves_its_plan(tutorial):
+    baseline = solve(Instance.build(tutorial), FAST).plan
+    added = apply_changes(tutorial, [AddUnit("HEL-2", "attack_helicopter", "SEV")])
+    instance = Instance.build(added.scenario)
+    seeded = whatif.with_new_unit(instance, baseline, "HEL-2")
+    assert {s.unit for s in seeded.sorties} >= {"HEL-2"}
+    assert evaluate(instance, seeded).score > evaluate(instance, baseline).score
+    removed = apply_changes(tutorial, [RemoveUnit("QRF-1")])
+    instance = Instance.build(removed.scenario)
+    kept = whatif.without_unit(instance, baseline, "QRF-1")
+    assert kept is not None and evaluate(instance, kept).valid
+    assert not any(a.unit == "QRF-1" for a in kept.assignments)
 
 
 def test_a_removals_value_is_the_score_lost(marginal, tutorial):
