@@ -623,8 +623,8 @@ class Comparison:
     notes: tuple[str, ...] = ()
 
 
-KEPT_BASELINE = ("the variant's re-solve stopped below the baseline plan, which is still "
-                 "valid with the changes: the baseline plan is kept")
+KEPT_BASELINE = ("the variant's re-solve stopped below the baseline plan carried over to "
+                 "the changes (still valid with them): that plan is kept")
 
 
 def solve_within(instance: Instance, options: SolveOptions,
@@ -651,13 +651,29 @@ def compare(scenario: Scenario, variant: Variant, options: SolveOptions,
     if baseline is None:
         baseline = solve(base_instance, replace(options, time_limit=options.time_limit / 2))
     left = max(0.1, options.time_limit - (time.perf_counter() - started))
-    result = solve_within(var_instance, replace(options, time_limit=left), baseline.plan)
+    seed = variant_seed(var_instance, baseline.plan, variant.changes)
+    result = solve_within(var_instance, replace(options, time_limit=left), seed)
     notes = [KEPT_BASELINE] if result.message == KEPT_BASELINE else []
     return Comparison(
         base_instance, var_instance, variant, baseline, result,
         metric_deltas(baseline.evaluation, result.evaluation),
         moved_assignments(base_instance, var_instance, baseline.plan, result.plan),
         mission_moves(baseline.plan, result.plan), tuple(notes))
+
+
+def variant_seed(instance: Instance, plan: Plan | None,
+                 changes: Sequence[Change]) -> Plan | None:
+    """The baseline plan carried over to the variant as a warm start: removed units taken
+    out (`without_unit`), added ones put to their best single use (`with_new_unit`); the
+    other changes are left to the evaluator (`solve_within` uses the plan only if valid)."""
+    for change in changes:
+        if plan is None:
+            return None
+        if isinstance(change, RemoveUnit):
+            plan = without_unit(instance, plan, change.id)
+        elif isinstance(change, AddUnit):
+            plan = with_new_unit(instance, plan, change.id)
+    return plan
 
 
 def metric_deltas(baseline: Evaluation | None,
