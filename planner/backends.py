@@ -36,6 +36,10 @@ class BackendResult:
     values: list[float] | None
     bound: float | None  # best bound on the objective (maximisation), None if unknown
     message: str = ""
+    work: int = 0
+    """Simplex iterations spent (HiGHS): pocplan's deterministic clock."""
+    timed_out: bool = False
+    """Stopped by the wall clock: its plan depends on the machine's speed that day."""
 
 
 WATCHDOG_SLACK = 0.1
@@ -88,7 +92,8 @@ def _probe_cpsat() -> None:
 # ====================================================================== HiGHS
 def solve_highs(model: LinearModel, *, time_limit: float, seed: int,
                 start: list[float] | None = None, progress: Progress | None = None,
-                objective_cutoff: float | None = None) -> BackendResult:
+                objective_cutoff: float | None = None,
+                node_limit: int | None = None) -> BackendResult:
     try:
         import highspy
         import numpy as np
@@ -121,6 +126,8 @@ def solve_highs(model: LinearModel, *, time_limit: float, seed: int,
                        for i in model.integer]
     lp.sense_ = highspy.ObjSense.kMaximize
     h.passModel(lp)
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     if objective_cutoff is not None:
         h.setOptionValue("objective_bound", float(objective_cutoff))
     if start is not None:
@@ -140,15 +147,17 @@ def solve_highs(model: LinearModel, *, time_limit: float, seed: int,
     bound = info.mip_dual_bound if has_solution or status == S.kOptimal else None
     if bound is not None and not math.isfinite(bound):
         bound = None
+    work = int(info.simplex_iteration_count)
+    timed_out = status in (S.kTimeLimit, S.kInterrupt, S.kHighsInterrupt)
     if status == S.kOptimal:
-        return BackendResult("optimal", values, bound)
+        return BackendResult("optimal", values, bound, work=work)
     if status in (S.kInfeasible, S.kUnboundedOrInfeasible):
-        return BackendResult("infeasible", None, None)
-    if status in (S.kTimeLimit, S.kInterrupt, S.kIterationLimit, S.kSolutionLimit,
-                  S.kObjectiveBound, S.kObjectiveTarget, S.kHighsInterrupt):
+        return BackendResult("infeasible", None, None, work=work)
+    if timed_out or status in (S.kIterationLimit, S.kSolutionLimit, S.kObjectiveBound,
+                               S.kObjectiveTarget):
         return BackendResult("feasible" if values else "no_solution", values, bound,
-                             h.modelStatusToString(status))
-    return BackendResult("error", values, bound, h.modelStatusToString(status))
+                             h.modelStatusToString(status), work=work, timed_out=timed_out)
+    return BackendResult("error", values, bound, h.modelStatusToString(status), work=work)
 
 
 def _subscribe_progress(h, progress: Progress) -> None:  # noqa: ANN001
@@ -162,7 +171,8 @@ def _subscribe_progress(h, progress: Progress) -> None:  # noqa: ANN001
 # ====================================================================== CBC (PuLP)
 def solve_cbc(model: LinearModel, *, time_limit: float, seed: int,
               start: list[float] | None = None, progress: Progress | None = None,
-              objective_cutoff: float | None = None) -> BackendResult:
+              objective_cutoff: float | None = None,
+              node_limit: int | None = None) -> BackendResult:
     try:
         import pulp
     except ImportError as exc:
@@ -198,18 +208,21 @@ def solve_cbc(model: LinearModel, *, time_limit: float, seed: int,
     if sol_status == pulp.LpSolutionOptimal:
         return BackendResult("optimal", values, None)
     if sol_status == pulp.LpSolutionIntegerFeasible:
-        return BackendResult("feasible", values, None, "CBC stopped before proving optimality")
+        return BackendResult("feasible", values, None, "CBC stopped before proving optimality",
+                             timed_out=True)
     if sol_status == pulp.LpSolutionInfeasible:
         return BackendResult("infeasible", None, None)
     if sol_status == pulp.LpSolutionNoSolutionFound:
-        return BackendResult("no_solution", None, None, "CBC found no solution in time")
+        return BackendResult("no_solution", None, None, "CBC found no solution in time",
+                             timed_out=True)
     return BackendResult("error", None, None, pulp.LpStatus.get(prob.status, "unknown"))
 
 
 # ====================================================================== CP-SAT
 def solve_cpsat(model: LinearModel, *, time_limit: float, seed: int,
                 start: list[float] | None = None, progress: Progress | None = None,
-                objective_cutoff: float | None = None) -> BackendResult:
+                objective_cutoff: float | None = None,
+                node_limit: int | None = None) -> BackendResult:
     try:
         from ortools.sat.python import cp_model
     except ImportError as exc:
@@ -250,11 +263,13 @@ def solve_cpsat(model: LinearModel, *, time_limit: float, seed: int,
     if status == cp_model.OPTIMAL:
         return BackendResult("optimal", values, solver.best_objective_bound / S)
     if status == cp_model.FEASIBLE:
-        return BackendResult("feasible", values, None, "CP-SAT stopped before proving optimality")
+        return BackendResult("feasible", values, None, "CP-SAT stopped before proving optimality",
+                             timed_out=True)
     if status == cp_model.INFEASIBLE:
         return BackendResult("infeasible", None, None)
     if status == cp_model.UNKNOWN:
-        return BackendResult("no_solution", None, None, "CP-SAT found no solution in time")
+        return BackendResult("no_solution", None, None, "CP-SAT found no solution in time",
+                             timed_out=True)
     return BackendResult("error", None, None, solver.status_name(status))
 
 

@@ -25,6 +25,12 @@ from planner.formulation import Formulation
 from planner.linear import LinearModel
 
 SubSolver = Callable[..., BackendResult]
+STEP_NODE_LIMIT = 200
+"""Branch-and-bound nodes per neighbourhood: a deterministic stop for each sub-problem."""
+STEP_SECONDS = 10.0
+"""Wall-clock safety net per neighbourhood (only a very slow machine reaches it)."""
+MIN_STEP_WORK = 50
+"""Work charged for a neighbourhood that presolve settles alone, so the budget always ends."""
 
 
 @dataclass(frozen=True)
@@ -52,18 +58,21 @@ def decisions(f: Formulation) -> dict[int, Decision]:
 
 
 def neighbourhood(f: Formulation, rng: random.Random) -> tuple[str, Callable[[Decision], bool]]:
-    """A random neighbourhood: which decisions are free to change."""
+    """A random neighbourhood: which decisions are free to change. Kept small enough that
+    HiGHS settles each one well inside its node limit (its root work has no limit)."""
     inst = f.instance
+    T = inst.horizon_weeks
     kind = rng.choice(("weeks", "units", "hotspots"))
+    first = rng.randint(1, T)
+    last = min(T, first + (rng.randint(1, 3) if kind == "weeks" else rng.randint(3, 7)))
     if kind == "weeks":
-        first = rng.randint(1, inst.horizon_weeks)
-        last = first + rng.randint(2, 5)
         return f"weeks {first}-{last}", lambda d: d.family == "mission" or first <= d.week <= last
     if kind == "units":
         owners = sorted([k.id for k in f.classes] + [a.id for a in inst.air_units])
-        chosen = set(rng.sample(owners, min(len(owners), 4)))
-        return f"units {sorted(chosen)}", lambda d: d.family == "mission" or d.owner in chosen
-    spots = set(rng.sample(sorted(inst.hotspot_ids), min(len(inst.hotspot_ids), 5)))
+        chosen = set(rng.sample(owners, min(len(owners), 3)))
+        return (f"units {sorted(chosen)} weeks {first}-{last}",
+                lambda d: d.family == "mission" or d.owner in chosen and first <= d.week <= last)
+    spots = set(rng.sample(sorted(inst.hotspot_ids), min(len(inst.hotspot_ids), 4)))
     return f"hotspots {sorted(spots)}", lambda d: d.hotspot in spots
 
 
@@ -77,22 +86,40 @@ def fixed_elsewhere(model: LinearModel, values: list[float], choices: dict[int, 
     return replace(model, lower=lower, upper=upper)
 
 
-def improve(f: Formulation, start: list[float], *, seconds: float, seed: int,
-            sub_solver: SubSolver, progress: Progress | None = None,
-            stop: threading.Event | None = None) -> list[float]:
-    """The best solution found by LNS from `start` within `seconds` (never worse); `stop`
-    ends the search early (set when the full model has been solved to optimality)."""
+@dataclass(frozen=True)
+class SearchResult:
+    values: list[float]
+    work: int
+    """Simplex iterations spent."""
+    reproducible: bool
+    """True when the search ended on its work budget (or found nothing more to do), not on
+    the wall clock: the same seed then gives the same plan on any machine."""
+
+
+def improve(f: Formulation, start: list[float], *, seconds: float, work_budget: int,
+            seed: int, sub_solver: SubSolver, progress: Progress | None = None,
+            stop: threading.Event | None = None) -> SearchResult:
+    """LNS from `start` (never worse). The budget is deterministic — simplex iterations,
+    sub-problems node-limited — so the same seed walks the same path whatever the
+    machine's load; `seconds` is only the safety net. `stop` ends the search early (set
+    when the full model has been solved to optimality: its plan is used instead)."""
     model = f.model
     rng = random.Random(seed)
     choices = decisions(f)
     best, best_value = start, model.objective_value(start)
     deadline = time.perf_counter() + seconds
-    step_limit = max(0.5, min(3.0, seconds / 8))
-    while (left := deadline - time.perf_counter()) > 0.2 and not (stop and stop.is_set()):
+    work, reproducible = 0, True
+    while work < work_budget and not (stop and stop.is_set()):
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            reproducible = False
+            break
         _, free = neighbourhood(f, rng)
         sub = fixed_elsewhere(model, best, choices, free)
-        outcome = sub_solver(sub, time_limit=min(step_limit, left), seed=rng.randrange(2**31),
-                             start=best)
+        outcome = sub_solver(sub, time_limit=min(STEP_SECONDS, left), seed=rng.randrange(2**31),
+                             start=best, node_limit=STEP_NODE_LIMIT)
+        work += max(outcome.work, MIN_STEP_WORK)
+        reproducible = reproducible and not outcome.timed_out
         if outcome.values is None:
             continue
         value = model.objective_value(outcome.values)
@@ -100,4 +127,4 @@ def improve(f: Formulation, start: list[float], *, seconds: float, seed: int,
             best, best_value = outcome.values, value
             if progress is not None:
                 progress(best_value)
-    return best
+    return SearchResult(best, work, reproducible)

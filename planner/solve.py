@@ -27,6 +27,10 @@ from planner.lns import improve
 SOLVER_CHOICES = ("auto", "highs", "cbc", "cpsat")
 HYBRID_MIN_SECONDS = 1.0
 """Below this budget HiGHS runs alone, without neighbourhood search beside it."""
+WORK_PER_SECOND = 800
+"""Simplex iterations of neighbourhood search per second of --time-limit: pocplan's
+deterministic clock, measured on the reference machine (README, Performance) with
+HiGHS busy on the other core. Sets how far the search goes, whatever today's load."""
 ELASTIC_FAMILIES = ("garrison_floor", "require_pin", "one_task_per_week", "flight_hours")
 """The hard rules that can conflict with one another (all others live in the domains)."""
 
@@ -63,6 +67,9 @@ class SolveResult:
     heuristic_evaluation: Evaluation | None = None
     from_heuristic: bool = False
     """True when the returned plan is the staff heuristic's (the solver found nothing better)."""
+    reproducible: bool = True
+    """False when the plan came from a search cut by the wall clock: the same seed may then
+    give another plan on a busier or slower machine (README, Solvers and reproducibility)."""
     extras: dict = field(default_factory=dict)
 
     @property
@@ -151,7 +158,8 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(), *,
     result = SolveResult(backend, status, plan, evaluation, bound,
                          gap_of(bound, evaluation.score), seconds, build_seconds,
                          outcome.message, heuristic=heuristic,
-                         heuristic_evaluation=heuristic_eval)
+                         heuristic_evaluation=heuristic_eval,
+                         reproducible=not outcome.timed_out)
     if (fallback and heuristic_eval is not None
             and heuristic_eval.score > evaluation.score + 1e-9):
         # A time-out can leave the solver below the staff heuristic: never return worse.
@@ -203,19 +211,21 @@ def _run_hybrid(f: Formulation, seconds: float, options: SolveOptions,
 
     worker = threading.Thread(target=full_model, name="pocplan-highs", daemon=True)
     worker.start()
-    searched = improve(f, start, seconds=seconds, seed=options.seed,
-                       sub_solver=BACKENDS["highs"], progress=options.progress, stop=finished)
+    search = improve(f, start, seconds=seconds, work_budget=round(WORK_PER_SECOND * seconds),
+                     seed=options.seed, sub_solver=BACKENDS["highs"],
+                     progress=options.progress, stop=finished)
     worker.join()
     if failure:
         raise failure[0]
     mip = box["mip"]
-    if searched is start:
-        return mip  # the search found nothing better: the caller's heuristic rules apply
-    if mip.status in ("optimal", "infeasible", "error") or mip.values is not None and (
-            f.model.objective_value(mip.values) >= f.model.objective_value(searched) - 1e-9):
+    if mip.status in ("optimal", "infeasible", "error") or search.values is start:
+        return mip  # proven, or the search found nothing: HiGHS's result as it stands
+    if mip.values is not None and (f.model.objective_value(mip.values)
+                                   > f.model.objective_value(search.values) + 1e-9):
         return mip
-    return BackendResult("feasible", searched, mip.bound,
-                         mip.message or "time limit reached (plan from neighbourhood search)")
+    return BackendResult("feasible", search.values, mip.bound,
+                         "time limit reached: plan from neighbourhood search, bound from HiGHS",
+                         work=search.work, timed_out=not search.reproducible)
 
 
 def _run(backend: str, model: LinearModel, time_limit: float, options: SolveOptions,
@@ -238,10 +248,11 @@ def _fallback(backend: str, outcome: BackendResult, seconds: float, build_second
                            gap_of(outcome.bound, heuristic_eval.score), seconds, build_seconds,
                            f"{outcome.message or outcome.status}; returning the staff "
                            "heuristic's plan", heuristic=heuristic,
-                           heuristic_evaluation=heuristic_eval, from_heuristic=True)
+                           heuristic_evaluation=heuristic_eval, from_heuristic=True,
+                           reproducible=not outcome.timed_out)
     return SolveResult(backend, outcome.status, None, None, outcome.bound, None, seconds,
                        build_seconds, outcome.message, heuristic=heuristic,
-                       heuristic_evaluation=heuristic_eval)
+                       heuristic_evaluation=heuristic_eval, reproducible=not outcome.timed_out)
 
 
 # ====================================================================== infeasibility

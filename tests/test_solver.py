@@ -303,3 +303,21 @@ def test_watchdog_stays_quiet_when_the_solver_finishes_in_time():
         pass
     stopped.wait(0.4)
     assert not stopped.is_set()
+
+
+@pytest.mark.slow
+def test_neighbourhood_search_is_deterministic_for_a_work_budget(flagship_instance):
+    """The search's budget is simplex iterations, not seconds: same seed, same plan."""
+    from planner.backends import solve_highs
+    from planner.heuristic import staff_heuristic
+    from planner.lns import improve
+
+    f = build_formulation(flagship_instance)
+    start = f.model.complete(f.primary_values(staff_heuristic(flagship_instance)))
+    runs = [improve(f, start, seconds=120, work_budget=4000, seed=7, sub_solver=solve_highs)
+            for _ in range(2)]
+    assert all(r.reproducible for r in runs)
+    assert runs[0].values == runs[1].values
+    assert f.model.objective_value(runs[0].values) > f.model.objective_value(start)
+    plan = f.plan_from_values(runs[0].values)
+    assert evaluate(flagship_instance, plan).valid
