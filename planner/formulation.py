@@ -564,10 +564,12 @@ def require_difference(f: Formulation, previous: dict[tuple[str, str, int], int]
         if c == 0:
             terms += [(v, 1.0) for v in vs]
             continue
-        big = size[cell] + c
+        big = 2 * max(size[cell], c)  # ≥ 2|n − c|, so the side δ switches off never binds
         tag = _key(label, *cell)
-        dev = m.var(f"difference[{tag}]", 0, big, integer=False)
-        up = m.var(f"difference_up[{tag}]")
+        up = m.var(f"difference_up[{tag}]",
+                   define=lambda x, vs=vs, c=c: float(sum(x[v] for v in vs) > c + 0.5))
+        dev = m.var(f"difference[{tag}]", 0, big, integer=False,
+                    define=lambda x, vs=vs, c=c: abs(sum(x[v] for v in vs) - c))
         m.row(f"difference_below[{tag}]", [(dev, 1.0), (up, -big)] + [(v, 1.0) for v in vs],
               upper=c)
         m.row(f"difference_above[{tag}]", [(dev, 1.0), (up, big)] + [(v, -1.0) for v in vs],

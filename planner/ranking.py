@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from models.plan import Plan
-from planner.evaluator import Evaluation
+from planner.evaluator import Evaluation, evaluate
 from planner.formulation import build_formulation, require_difference
 from planner.instance import Instance
 from planner.solve import SolveOptions, SolveResult, solve
@@ -97,8 +97,9 @@ def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None
             break
         counts = presence_counts(instance, found[-1][0])
         require_difference(f, counts, m, label=f"plan{i - 1}")
+        start = distinct_start(instance, [plan for plan, _, _ in found], m, first.heuristic)
         result = solve(instance, replace(options, time_limit=left / (k - i + 1)), formulation=f,
-                       warm_start=False, fallback=False)
+                       warm_start=start or False, fallback=False)
         if result.status == "infeasible":
             shortfall = (f"only {len(found)} plan(s) differ from one another by at least "
                          f"{m} unit-weeks of presence (D, DESIGN.md §6): no other plan "
@@ -112,6 +113,48 @@ def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None
     return RankedPlans(_ranked(instance, found, first), first, k, m,
                        time.perf_counter() - started, shortfall, first.heuristic,
                        first.heuristic_evaluation)
+
+
+def distinct_start(instance: Instance, earlier: list[Plan], m: int,
+                   heuristic: Plan | None) -> Plan | None:
+    """A valid plan at least `m` from every earlier plan, to warm-start an alternative:
+    plan 1 thinned — presence assignments removed in the order of the score each costs
+    alone, skipping any whose removal breaks a hard rule — or the staff heuristic's plan
+    when it is already distinct and scores higher."""
+    earlier_counts = [presence_counts(instance, p) for p in earlier]
+
+    def distinct(plan: Plan) -> bool:
+        counts = presence_counts(instance, plan)
+        return all(difference(counts, c) >= m for c in earlier_counts)
+
+    candidates: list[tuple[float, Plan]] = []
+    if heuristic is not None and distinct(heuristic):
+        candidates.append((evaluate(instance, heuristic).score, heuristic))
+    thinned = _thinned(instance, earlier[0], distinct)
+    if thinned is not None:
+        candidates.append((evaluate(instance, thinned).score, thinned))
+    return max(candidates, key=lambda c: c[0])[1] if candidates else None
+
+
+def _thinned(instance: Instance, plan: Plan, distinct) -> Plan | None:  # noqa: ANN001
+    pinned = instance.required_pins
+    removable = [a for a in plan.assignments
+                 if a.task == "presence" and (a.unit, a.hotspot, a.week) not in pinned]
+
+    def without(current: Plan, gone: object) -> Plan:
+        return current.model_copy(update={"assignments": [a for a in current.assignments
+                                                          if a is not gone]})
+
+    cost = {id(a): evaluate(instance, without(plan, a)).score for a in removable}
+    current = plan
+    for a in sorted(removable, key=lambda a: (-cost[id(a)], a.unit, a.week, a.hotspot)):
+        trial = without(current, a)
+        if not evaluate(instance, trial).valid:
+            continue
+        current = trial
+        if distinct(current):
+            return current
+    return None
 
 
 def _ranked(instance: Instance, found: list[tuple[Plan, Evaluation, str]],
@@ -143,7 +186,7 @@ def describe_difference(instance: Instance, best: Plan, best_eval: Evaluation, p
                         evaluation: Evaluation, most: int = 3) -> str:
     """One sentence naming what really changed from plan 1: unit moves (by runs of weeks),
     missions added, dropped or moved, and the score difference."""
-    names = instance.hotspot_names
+    names = _short_names(instance)
     changes: list[tuple[int, str]] = []
     was, now = _where(best), _where(plan)
     for unit in sorted(set(was) | set(now)):
@@ -164,6 +207,11 @@ def describe_difference(instance: Instance, best: Plan, best_eval: Evaluation, p
     delta = evaluation.score - best_eval.score
     head = "; ".join(parts) if parts else "same presence as plan 1 with other escorts or sorties"
     return f"{head[0].upper()}{head[1:]} (score {delta:+.1f} vs plan 1)."
+
+
+def _short_names(instance: Instance) -> dict[str, str]:
+    """"Koro (town and surrounding villages)" → "Koro": a sentence names places briefly."""
+    return {h: name.split(" (")[0].strip() or h for h, name in instance.hotspot_names.items()}
 
 
 def _where(plan: Plan) -> dict[str, dict[int, str]]:
@@ -202,7 +250,7 @@ def _weeks_text(weeks: list[int]) -> str:
 def _mission_changes(instance: Instance, best: Plan, plan: Plan) -> list[str]:
     was = {m.priority: m.start_week for m in best.missions}
     now = {m.priority: m.start_week for m in plan.missions}
-    names = instance.hotspot_names
+    names = _short_names(instance)
     out = []
     for p in sorted(set(was) | set(now)):
         place = names[instance.missions[p].hotspot]

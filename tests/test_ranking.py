@@ -120,3 +120,38 @@ def test_the_time_budget_covers_all_plans(tutorial):
     result = rank_plans(tutorial, k=5, options=SolveOptions(time_limit=3, seed=0))
     assert result.seconds < 3 * 1.1 + 2.0
     assert len(result.plans) >= 1
+
+
+def test_difference_rows_admit_a_plan_that_fills_a_cell_beyond_the_previous_count():
+    """|n − c| with n > c: four identical companies where the earlier plan had one."""
+    from planner.formulation import build_formulation, require_difference
+    instance = build_instance(units=[{"id": f"I{j}", "kind": "infantry_company",
+                                      "base": "CAMP"} for j in range(4)])
+    f = build_formulation(instance)
+    require_difference(f, {("infantry_company", "NEAR", 1): 1}, 3, label="plan1")
+    plan = build_plan(assign=[(f"I{j}", "NEAR", 1) for j in range(4)])  # D = |4 − 1| = 3
+    values = f.model.complete(f.primary_values(plan))
+    assert f.model.violated_rows(values) == []
+
+
+def test_difference_rows_refuse_a_plan_too_close_to_the_previous_one():
+    from planner.formulation import build_formulation, require_difference
+    instance = build_instance()
+    f = build_formulation(instance)
+    require_difference(f, {("infantry_company", "NEAR", 1): 1}, 2, label="plan1")
+    plan = build_plan(assign=[("INF-1", "NEAR", 2)])  # D = 1 + 1 = 2: allowed
+    assert f.model.violated_rows(f.model.complete(f.primary_values(plan))) == []
+    close = build_plan(assign=[("INF-1", "NEAR", 1), ("FPU-1", "NEAR", 2)])  # D = 1
+    assert f.model.violated_rows(f.model.complete(f.primary_values(close))) == [
+        "min_difference[plan1]"]
+
+
+def test_alternatives_warm_start_from_a_valid_plan_far_enough_from_every_earlier(tutorial,
+                                                                                 ranked):
+    from planner.ranking import distinct_start
+    earlier = [p.plan for p in ranked.plans[:2]]
+    start = distinct_start(tutorial, earlier, 3, heuristic=None)
+    assert start is not None
+    assert evaluate(tutorial, start).valid
+    for plan in earlier:
+        assert difference(presence_counts(tutorial, start), presence_counts(tutorial, plan)) >= 3
