@@ -123,6 +123,10 @@ class Outcome:
     """For infeasible scenarios: the conflicting hard rules, one sentence each."""
     accounts: dict[int, tuple[PriorityAccount, ...]] = field(default_factory=dict)
     """Plan rank → the account of every priority of the scenario."""
+    bound: float | None = None
+    """Best bound on plan 1's score (score points), when the solver proved one."""
+    reproducible: bool = True
+    """False when a solve was cut by the wall clock: the same seed may give other plans."""
 
     def plan(self, rank: int) -> PlanEntry | None:
         return next((p for p in self.plans if p.rank == rank), None)
@@ -147,7 +151,8 @@ def outcome_from_ranked(scenario: ScenarioInfo, instance: Instance, ranked: Any,
         gap=first.gap, seconds=ranked.seconds, plans=plans, heuristic=ranked.heuristic,
         heuristic_evaluation=ranked.heuristic_evaluation, requested=ranked.requested,
         min_difference=ranked.min_difference or None, shortfall=ranked.shortfall,
-        message=first.message, conflicts=tuple(first.conflicts))
+        message=first.message, conflicts=tuple(first.conflicts), bound=first.bound,
+        reproducible=ranked.reproducible)
     return with_accounts(outcome, accounts)
 
 
@@ -276,14 +281,16 @@ def tradeoff(instance: Instance, evaluation: Evaluation,
 # ====================================================================== §7 JSON
 def plan_document(outcome: Outcome, *, include_assumptions: bool = False) -> dict[str, Any]:
     """The §7 document. Required keys first, in §7's order; extra keys (allowed by §7)
-    after them: `plans[].difference`/`tie`, top-level `requested_plans`, `min_difference`,
+    after them: `solver.bound`/`reproducible`, `plans[].difference`/`tie`, top-level
+    `requested_plans`, `min_difference`,
     `shortfall`, `conflicts` (infeasible runs), `assumptions` (on request)."""
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "scenario": {"name": outcome.scenario.name, "sha256": outcome.scenario.sha256,
                      "weeks": outcome.scenario.weeks},
         "solver": {"backend": outcome.backend, "status": outcome.status,
-                   "gap": outcome.gap, "seconds": round(max(0.0, outcome.seconds), 3)},
+                   "gap": outcome.gap, "seconds": round(max(0.0, outcome.seconds), 3),
+                   "bound": outcome.bound, "reproducible": outcome.reproducible},
         "plans": [plan_object(outcome, entry) for entry in outcome.plans],
     }
     if outcome.heuristic_evaluation is not None:

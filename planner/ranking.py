@@ -50,6 +50,8 @@ class RankedPlans:
     """Why fewer plans than requested came back, or None."""
     heuristic: Plan | None
     heuristic_evaluation: Evaluation | None
+    reproducible: bool = True
+    """False when any of the K solves was cut by the wall clock (SolveResult.reproducible)."""
 
 
 def presence_counts(instance: Instance, plan: Plan) -> PresenceCounts:
@@ -83,11 +85,12 @@ def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None
     if first.plan is None or first.evaluation is None:
         return RankedPlans((), first, k, min_difference or 0, time.perf_counter() - started,
                            f"no plan: {first.status}", first.heuristic,
-                           first.heuristic_evaluation)
+                           first.heuristic_evaluation, first.reproducible)
     m = min_difference if min_difference is not None else default_min_difference(
         instance, first.plan)
     found: list[tuple[Plan, Evaluation, str]] = [(first.plan, first.evaluation, first.status)]
     shortfall = None
+    reproducible = first.reproducible
     f = build_formulation(instance) if k > 1 else None
     for i in range(2, k + 1):
         left = budget - (time.perf_counter() - started)
@@ -110,9 +113,10 @@ def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None
                          f"within the time limit ({result.status})")
             break
         found.append((result.plan, result.evaluation, result.status))
+        reproducible = reproducible and result.reproducible
     return RankedPlans(_ranked(instance, found, first), first, k, m,
                        time.perf_counter() - started, shortfall, first.heuristic,
-                       first.heuristic_evaluation)
+                       first.heuristic_evaluation, reproducible)
 
 
 def distinct_start(instance: Instance, earlier: list[Plan], m: int,

@@ -245,10 +245,10 @@ def test_infeasible_json_is_still_a_valid_document(tmp_path, without_load_checks
 def _fake_ranking(status: str, message: str = ""):
     def rank_plans(instance, k=5, min_difference=None, options=None):
         first = SimpleNamespace(backend="highs", status=status, gap=None, message=message,
-                                conflicts=())
+                                conflicts=(), bound=None)
         return SimpleNamespace(plans=(), first=first, requested=k, min_difference=0,
                                seconds=0.1, shortfall=f"no plan: {status}", heuristic=None,
-                               heuristic_evaluation=None)
+                               heuristic_evaluation=None, reproducible=False)
     return rank_plans
 
 

@@ -66,9 +66,9 @@ def _ranked(instance, plans, heuristic=None, **extra) -> SimpleNamespace:
                                     difference=0 if i == 1 else 3, tie=False, status="optimal")
                     for i, p in enumerate(plans, start=1))
     first = SimpleNamespace(backend="highs", status="optimal", gap=0.0, message="",
-                            conflicts=())
+                            conflicts=(), bound=None)
     fields = dict(plans=entries, first=first, requested=len(plans), min_difference=2,
-                  seconds=0.25, shortfall=None, heuristic=heuristic,
+                  seconds=0.25, shortfall=None, heuristic=heuristic, reproducible=True,
                   heuristic_evaluation=evaluate(instance, heuristic) if heuristic else None)
     return SimpleNamespace(**(fields | extra))
 
@@ -90,7 +90,7 @@ def test_json_keys_are_in_section_7_order(hand_outcome):
     doc = plan_document(hand_outcome)
     assert list(doc)[:4] == ["schema_version", "scenario", "solver", "plans"]
     assert list(doc["scenario"]) == ["name", "sha256", "weeks"]
-    assert list(doc["solver"]) == ["backend", "status", "gap", "seconds"]
+    assert list(doc["solver"]) == ["backend", "status", "gap", "seconds", "bound", "reproducible"]
     plan = doc["plans"][0]
     assert list(plan)[:7] == ["rank", "score", "metrics", "assignments", "sorties", "missions",
                               "priorities"]
@@ -108,7 +108,7 @@ def test_json_reproduces_the_hand_derived_optimum(hand_outcome):
     assert doc["scenario"] == {"name": "Tiny hand-checked Sévaré instance", "sha256": SHA,
                                "weeks": 4}
     assert doc["solver"] == {"backend": "highs", "status": "optimal", "gap": 0.0,
-                             "seconds": 0.25}
+                             "seconds": 0.25, "bound": None, "reproducible": True}
 
 
 def test_assignments_and_sorties_are_in_canonical_order(hand_outcome, hand_plan):
@@ -154,7 +154,7 @@ def test_json_text_is_deterministic_and_utf8(hand_outcome):
 
 def test_infeasible_outcome_is_still_a_valid_document(tiny_hand, output_schema):
     ranked = _ranked(tiny_hand, [], first=SimpleNamespace(
-        backend="highs", status="infeasible", gap=None, message="no plan",
+        backend="highs", status="infeasible", gap=None, message="no plan", bound=None,
         conflicts=("garrison_floor: base CAMP must keep 1 ground unit(s) home in week 1",)))
     doc = plan_document(outcome_from_ranked(_info(tiny_hand), tiny_hand, ranked))
     jsonschema.Draft202012Validator(output_schema).validate(doc)

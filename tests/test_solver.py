@@ -321,3 +321,12 @@ def test_neighbourhood_search_is_deterministic_for_a_work_budget(flagship_instan
     assert f.model.objective_value(runs[0].values) > f.model.objective_value(start)
     plan = f.plan_from_values(runs[0].values)
     assert evaluate(flagship_instance, plan).valid
+
+
+def test_cbc_stopped_by_its_time_limit_is_feasible_not_optimal(flagship_instance):
+    """PuLP's own status says Optimal after a time-limit stop; pocplan reads CBC's."""
+    result = solve(flagship_instance, options("cbc", time_limit=2))
+    assert result.status == "feasible"
+    assert result.gap is None  # CBC through PuLP reports no bound: no gap is claimed
+    assert not result.reproducible
+    assert result.evaluation.valid
