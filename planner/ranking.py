@@ -22,6 +22,9 @@ from planner.solve import SolveOptions, SolveResult, solve
 
 PresenceCounts = dict[tuple[str, str, int], int]
 TIE_TOLERANCE = 1e-9
+ALTERNATIVE_SHARE = 0.7
+"""An alternative gets at most this share of plan 1's time when plan 1 was proven optimal."""
+ALTERNATIVE_MIN_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,28 @@ class RankedPlans:
     heuristic_evaluation: Evaluation | None
     reproducible: bool = True
     """False when any of the K solves was cut by the wall clock (SolveResult.reproducible)."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """A plan one solve produced, with how much better that solve's plan might be."""
+
+    plan: Plan
+    evaluation: Evaluation
+    status: str
+    slack: float
+    """bound − score in score points: 0 when proven optimal, ∞ when no bound is known."""
+
+    @classmethod
+    def of(cls, result: SolveResult) -> Found:
+        assert result.plan is not None and result.evaluation is not None
+        if result.status == "optimal":
+            slack = 0.0
+        elif result.bound is not None:
+            slack = max(0.0, result.bound - result.evaluation.score)
+        else:
+            slack = math.inf
+        return cls(result.plan, result.evaluation, result.status, slack)
 
 
 def presence_counts(instance: Instance, plan: Plan) -> PresenceCounts:
@@ -88,7 +113,7 @@ def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None
                            first.heuristic_evaluation, first.reproducible)
     m = min_difference if min_difference is not None else default_min_difference(
         instance, first.plan)
-    found: list[tuple[Plan, Evaluation, str]] = [(first.plan, first.evaluation, first.status)]
+    found: list[Found] = [Found.of(first)]
     shortfall = None
     reproducible = first.reproducible
     f = build_formulation(instance) if k > 1 else None
@@ -98,10 +123,11 @@ def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None
             shortfall = (f"the time limit ({budget:g} s) was spent after {len(found)} "
                          f"plan(s); raise --time-limit for more")
             break
-        counts = presence_counts(instance, found[-1][0])
+        counts = presence_counts(instance, found[-1].plan)
         require_difference(f, counts, m, label=f"plan{i - 1}")
-        start = distinct_start(instance, [plan for plan, _, _ in found], m, first.heuristic)
-        result = solve(instance, replace(options, time_limit=left / (k - i + 1)), formulation=f,
+        start = distinct_start(instance, [x.plan for x in found], m, first.heuristic)
+        result = solve(instance, replace(options, time_limit=alternative_seconds(
+                           left, k - i + 1, first)), formulation=f,
                        warm_start=start or False, fallback=False)
         if result.status == "infeasible":
             shortfall = (f"only {len(found)} plan(s) differ from one another by at least "
@@ -112,11 +138,23 @@ def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None
             shortfall = (f"no further plan differing by at least {m} unit-weeks was found "
                          f"within the time limit ({result.status})")
             break
-        found.append((result.plan, result.evaluation, result.status))
+        found.append(Found.of(result))
         reproducible = reproducible and result.reproducible
-    return RankedPlans(_ranked(instance, found, first), first, k, m,
+    return RankedPlans(_ranked(instance, found), first, k, m,
                        time.perf_counter() - started, shortfall, first.heuristic,
                        first.heuristic_evaluation, reproducible)
+
+
+def alternative_seconds(left: float, still_wanted: int, first: SolveResult) -> float:
+    """Time for one alternative: its share of what is left of the budget, and — when plan
+    1 was proven optimal — at most ALTERNATIVE_SHARE of plan 1's time (at least
+    ALTERNATIVE_MIN_SECONDS), so K plans cost about K × that share, not K × the budget.
+    Alternatives start from a distinct valid plan with the search beside HiGHS, so a
+    capped one is still a good plan, labelled with its own status."""
+    share = left / still_wanted
+    if first.status == "optimal":
+        share = min(share, max(ALTERNATIVE_MIN_SECONDS, ALTERNATIVE_SHARE * first.seconds))
+    return share
 
 
 def distinct_start(instance: Instance, earlier: list[Plan], m: int,
@@ -161,27 +199,23 @@ def _thinned(instance: Instance, plan: Plan, distinct) -> Plan | None:  # noqa: 
     return None
 
 
-def _ranked(instance: Instance, found: list[tuple[Plan, Evaluation, str]],
-            first: SolveResult) -> tuple[RankedPlan, ...]:
-    order = sorted(range(len(found)), key=lambda i: (-found[i][1].score, i))
-    best_plan = found[order[0]][0]
-    best_counts = presence_counts(instance, best_plan)
-    tolerance = TIE_TOLERANCE
-    if first.gap is not None and first.bound is not None:
-        tolerance = max(tolerance, first.gap * max(1.0, abs(first.bound)))
-    scores = [found[i][1].score for i in order]
+def _ranked(instance: Instance, found: list[Found]) -> tuple[RankedPlan, ...]:
+    """Sorted by score, ranks 1..K; two neighbours tie when their scores differ by less
+    than either one's slack (what its solve may have left on the table)."""
+    order = sorted(found, key=lambda x: -x.evaluation.score)  # stable: earlier first
+    best = order[0]
+    best_counts = presence_counts(instance, best.plan)
     ranked = []
-    for rank, i in enumerate(order, start=1):
-        plan, evaluation, status = found[i]
-        j = rank - 1
-        tie = any(0 <= n < len(scores) and n != j and abs(scores[n] - scores[j]) <= tolerance
-                  for n in (j - 1, j + 1))
+    for j, x in enumerate(order):
+        tie = any(abs(y.evaluation.score - x.evaluation.score)
+                  <= max(x.slack, y.slack, TIE_TOLERANCE)
+                  for y in order[max(0, j - 1):j] + order[j + 1:j + 2])
         ranked.append(RankedPlan(
-            rank=rank, plan=plan, evaluation=evaluation,
-            summary=describe_difference(instance, best_plan, found[order[0]][1], plan,
-                                        evaluation) if rank > 1 else "the best plan found",
-            difference=difference(presence_counts(instance, plan), best_counts),
-            tie=tie, status=status))
+            rank=j + 1, plan=x.plan, evaluation=x.evaluation,
+            summary=describe_difference(instance, best.plan, best.evaluation, x.plan,
+                                        x.evaluation) if j else "the best plan found",
+            difference=difference(presence_counts(instance, x.plan), best_counts),
+            tie=tie, status=x.status))
     return tuple(ranked)
 
 

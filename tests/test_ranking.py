@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 
@@ -58,14 +59,20 @@ def test_ties_are_marked_only_for_equal_scores_when_optimal(ranked):
         assert p.tie == any(abs(s - scores[j]) <= 1e-9 for s in neighbours)
 
 
-def test_ties_follow_the_gap_when_plan_one_is_not_proven(tutorial, ranked):
-    from dataclasses import replace
-
-    from planner.ranking import _ranked
-    found = [(p.plan, p.evaluation, p.status) for p in ranked.plans]
-    spread = ranked.plans[0].evaluation.score - ranked.plans[-1].evaluation.score
-    loose = replace(ranked.first, gap=(spread + 1) / abs(ranked.first.bound))
-    assert all(p.tie for p in _ranked(tutorial, found, loose))
+def test_ties_follow_each_plans_own_slack(tutorial, ranked):
+    from planner.ranking import Found, _ranked
+    proven = [Found(p.plan, p.evaluation, "optimal", 0.0) for p in ranked.plans]
+    scores = [p.evaluation.score for p in ranked.plans]
+    assert [p.tie for p in _ranked(tutorial, proven)] == [p.tie for p in ranked.plans]
+    spread = scores[0] - scores[-1]
+    # One unproven plan whose slack covers the whole spread ties with its neighbours.
+    loose = proven[:2] + [Found(proven[2].plan, proven[2].evaluation, "feasible",
+                                spread + 1)] + proven[3:]
+    ties = [p.tie for p in _ranked(tutorial, loose)]
+    assert ties[1] and ties[2] and ties[3]
+    # No bound at all (CBC): the order is never proven.
+    unbounded = [Found(x.plan, x.evaluation, "feasible", math.inf) for x in proven]
+    assert all(p.tie for p in _ranked(tutorial, unbounded))
 
 
 def test_default_min_difference_is_ten_percent_of_presence_unit_weeks(tutorial):
@@ -155,3 +162,16 @@ def test_alternatives_warm_start_from_a_valid_plan_far_enough_from_every_earlier
     assert evaluate(tutorial, start).valid
     for plan in earlier:
         assert difference(presence_counts(tutorial, start), presence_counts(tutorial, plan)) >= 3
+
+
+def test_alternatives_are_capped_by_plan_ones_time_when_it_was_proven():
+    from types import SimpleNamespace
+
+    from planner.ranking import alternative_seconds
+    proven = SimpleNamespace(status="optimal", seconds=10.0)
+    assert alternative_seconds(60.0, 4, proven) == pytest.approx(7.0)   # 0.7 × 10 s
+    assert alternative_seconds(8.0, 4, proven) == pytest.approx(2.0)    # the budget's share
+    quick = SimpleNamespace(status="optimal", seconds=0.01)
+    assert alternative_seconds(60.0, 4, quick) == pytest.approx(1.0)    # at least 1 s
+    unproven = SimpleNamespace(status="feasible", seconds=30.0)
+    assert alternative_seconds(30.0, 4, unproven) == pytest.approx(7.5)
