@@ -78,6 +78,17 @@ def test_backends_agree_on_random_small_scenarios(seed):
     assert scores["highs"] == pytest.approx(scores["cpsat"], abs=1e-5)
 
 
+def test_backends_agree_on_the_tutorial(tutorial_instance):
+    scores = {}
+    for solver in ("highs", "cbc", "cpsat"):
+        result = solve(tutorial_instance, options(solver, time_limit=60))
+        assert result.status == "optimal", (solver, result.message)
+        assert evaluate(tutorial_instance, result.plan).score == result.score
+        scores[solver] = result.score
+    assert scores["cbc"] == pytest.approx(scores["highs"], abs=1e-6)
+    assert scores["cpsat"] == pytest.approx(scores["highs"], abs=1e-5)
+
+
 def brute_force_optimum(instance) -> float:
     """The best score over every plan of a tiny instance, each judged by the evaluator.
 
