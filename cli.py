@@ -36,6 +36,7 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from planner.evaluator import evaluate
+from planner.files import write_atomic
 from planner.instance import Instance
 from planner.loader import LoadedScenario, ScenarioError, load_scenario
 from planner.output import (
@@ -46,7 +47,6 @@ from planner.output import (
     outcome_from_ranked,
     plan_csv,
     plan_json,
-    write_atomic,
 )
 from planner.priorities import DEFAULT_PRICE_LIMIT
 from planner.report import markdown_briefing, render_plan_report, render_validation

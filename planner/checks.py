@@ -21,6 +21,7 @@ from models.base import Domain
 from models.kinds import BUILTIN_KINDS
 from models.scenario import Commitment, DistinctionMode, PriorityKind, Scenario
 from planner.instance import Instance, UnitInfo, window_weeks
+from planner.text import weeks_phrase
 
 if TYPE_CHECKING:
     from planner.loader import CheckContext, KeyPath, Problem
@@ -31,19 +32,6 @@ Pin = tuple[int, Commitment, tuple[int, ...]]
 
 
 # ---------------------------------------------------------------------------- helpers
-def weeks_text(weeks: Iterable[int]) -> str:
-    """`week 3`, `weeks 6-10`, `weeks 1-2, 5`."""
-    ordered = sorted(set(weeks))
-    runs: list[tuple[int, int]] = []
-    for t in ordered:
-        if runs and t == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], t)
-        else:
-            runs.append((t, t))
-    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs]
-    return ("week " if len(ordered) == 1 else "weeks ") + ", ".join(parts)
-
-
 def _window_ok(window: tuple[int, int] | None, horizon_weeks: int) -> bool:
     return window is None or window[0] <= window[1] <= horizon_weeks
 
@@ -211,7 +199,7 @@ def threat_assessments_do_not_overlap(ctx: CheckContext) -> Iterator[Problem]:
                 other_at = ctx.position(("hotspots", i, "threats", k), ("hotspots", i))
                 yield ctx.error(
                     ("hotspots", i, "threats", j),
-                    f"{threat.category} is assessed twice at {h.id} in {weeks_text(weeks)} "
+                    f"{threat.category} is assessed twice at {h.id} in {weeks_phrase(weeks)} "
                     f"(also threats[{k}], {other_at})",
                     "give each assessment of a category its own weeks, or keep one", id=h.id)
 
@@ -227,7 +215,7 @@ def mission_duration_fits_window(ctx: CheckContext) -> Iterator[Problem]:
         if p.duration_weeks > len(window):
             yield ctx.error(("priorities", i, "duration_weeks"),
                             f"duration_weeks {p.duration_weeks} does not fit the window "
-                            f"({weeks_text(window)}, {len(window)} long)",
+                            f"({weeks_phrase(window)}, {len(window)} long)",
                             f"lower duration_weeks to at most {len(window)} or widen weeks",
                             id=p.id)
 
@@ -243,7 +231,7 @@ def required_weeks_fit_window(ctx: CheckContext) -> Iterator[Problem]:
         if p.required_weeks > len(window):
             yield ctx.error(("priorities", i, "required_weeks"),
                             f"required_weeks {p.required_weeks} is more than the window "
-                            f"({weeks_text(window)}, {len(window)} long)",
+                            f"({weeks_phrase(window)}, {len(window)} long)",
                             f"lower required_weeks to at most {len(window)} or widen weeks",
                             id=p.id)
 
@@ -289,24 +277,24 @@ def _pin_obstacles(inst: Instance, info: UnitInfo, h: str,
                f"pin a unit based closer, or raise unit_types.{kind}.range_km")
     unavailable = [t for t in weeks if t not in info.available]
     if unavailable:
-        yield ("weeks", f"{u} is not available in {weeks_text(unavailable)}",
+        yield ("weeks", f"{u} is not available in {weeks_phrase(unavailable)}",
                "drop those weeks from the pin, or widen the unit's available windows")
     if info.is_ground:
         closed = [t for t in weeks if (h, t) in inst.ground_closed]
         if closed:
-            yield ("weeks", f"{h} is closed to ground movement in {weeks_text(closed)}",
+            yield ("weeks", f"{h} is closed to ground movement in {weeks_phrase(closed)}",
                    "drop those weeks from the pin")
         if inst.policy.distinction is DistinctionMode.FORBID:
             partner = [t for t in weeks if (h, t) in inst.partner_active]
             if partner:
                 yield ("weeks", f"partner operations are active at {h} in "
-                       f"{weeks_text(partner)} and policy.distinction is forbid",
+                       f"{weeks_phrase(partner)} and policy.distinction is forbid",
                        "drop those weeks from the pin, or set policy.distinction to flag "
                        "or penalize")
         return
     closed = [t for t in weeks if (info.base, t) in inst.air_closed]
     if closed:
-        yield ("weeks", f"{info.base} is closed to flights in {weeks_text(closed)}",
+        yield ("weeks", f"{info.base} is closed to flights in {weeks_phrase(closed)}",
                "drop those weeks from the pin")
     hours = inst.sortie_hours(u, h)
     if hours > info.flight_hours_per_week + 1e-9:
@@ -341,7 +329,7 @@ def pins_do_not_contradict(ctx: CheckContext) -> Iterator[Problem]:
             later, other = (i, j) if i > j else (j, i)
             yield ctx.error(("commitments", later),
                             f"require and forbid pins of {f.unit} at {f.hotspot} contradict "
-                            f"in {weeks_text(overlap)}",
+                            f"in {weeks_phrase(overlap)}",
                             "remove one of them (the other is at "
                             f"{ctx.position(('commitments', other), ('commitments', later))})",
                             id=f.unit)
@@ -374,7 +362,7 @@ def _ground_pins_one_place(ctx: CheckContext, u: str, pins: list[Pin]) -> Iterat
             other_at = ctx.position(("commitments", k), ("commitments", i))
             yield ctx.error(("commitments", i),
                             f"{u} is required at both {hotspot} and {c.hotspot} in "
-                            f"{weeks_text(overlap)}; a ground unit is in one place a week",
+                            f"{weeks_phrase(overlap)}; a ground unit is in one place a week",
                             f"drop those weeks from one of the pins (the other is at {other_at})",
                             id=u)
 
@@ -396,7 +384,7 @@ def _air_pins_fit_hours(ctx: CheckContext, info: UnitInfo,
         hours = sum(inst.sortie_hours(info.id, h) for h in hotspots)
         yield ctx.error(("commitments", last_pin[hotspots]),
                         f"require pins of {info.id} at {', '.join(hotspots)} need "
-                        f"{hours:.2f} flight hours in {weeks_text(weeks)}, more than its "
+                        f"{hours:.2f} flight hours in {weeks_phrase(weeks)}, more than its "
                         f"{info.flight_hours_per_week:g} per week",
                         "drop one of the pins for those weeks, or give the unit more "
                         "flight_hours_per_week", id=info.id)
@@ -423,7 +411,7 @@ def require_pins_leave_garrison(ctx: CheckContext) -> Iterator[Problem]:
         for (pinned, floor), weeks in short.items():
             yield ctx.error(("bases", i, "min_garrison"),
                             f"require pins take {_n(pinned, 'ground unit')} of {b.id} out in "
-                            f"{weeks_text(weeks)}, but it must keep {floor} of its available "
+                            f"{weeks_phrase(weeks)}, but it must keep {floor} of its available "
                             "ground units at home", "drop a pin for those weeks, or lower "
                             "min_garrison", id=b.id)
 
@@ -443,7 +431,7 @@ def garrison_floor_reachable(ctx: CheckContext) -> Iterator[Problem]:
             fewest = min(counts[t] for t in short)
             yield ctx.warning(("bases", i, "min_garrison"),
                               f"min_garrison {b.min_garrison} is more than the ground units "
-                              f"available at {b.id} in {weeks_text(short)} (as few as "
+                              f"available at {b.id} in {weeks_phrase(short)} (as few as "
                               f"{fewest}); the floor is then all of them, so none can leave",
                               "lower min_garrison, or add ground units to this base", id=b.id)
 
@@ -507,14 +495,14 @@ def _secure_area_serviceable(ctx: CheckContext, i: int) -> Iterator[Problem]:
     if not servable:
         yield ctx.warning(("priorities", i),
                           f"no unit able to hold a presence can be at {area.hotspot} in any "
-                          f"week of the window ({weeks_text(area.window)})",
+                          f"week of the window ({weeks_phrase(area.window)})",
                           "widen the window, or give a presence-capable unit the range, "
                           "availability and open weeks to be there", id=area.id)
     elif len(servable) < area.required:
         yield ctx.warning(("priorities", i),
                           f"a presence at {area.hotspot} is possible in only "
                           f"{len(servable)} of the {area.required} required weeks "
-                          f"({weeks_text(servable)})",
+                          f"({weeks_phrase(servable)})",
                           f"lower required_weeks to {len(servable)}, or widen the window",
                           id=area.id)
 

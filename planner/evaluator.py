@@ -32,6 +32,7 @@ from models.base import ThreatCategory
 from models.plan import Assignment, Plan, Sortie
 from models.scenario import DistinctionMode
 from planner.instance import Instance, MissionInfo, window_weeks
+from planner.text import weeks_phrase
 
 HOURS_TOLERANCE = 1e-9
 """Flight hours a unit may exceed its weekly limit by, h (floating-point slack only)."""
@@ -196,11 +197,6 @@ def _well_formed(instance: Instance, record: Assignment | Sortie, ground: bool) 
 def _running_weeks(instance: Instance, mission: MissionInfo, start: int) -> tuple[int, ...]:
     """The weeks a mission started in `start` runs, cut at the end of the horizon."""
     return tuple(t for t in mission.running_weeks(start) if t <= instance.horizon_weeks)
-
-
-def _weeks_text(weeks: list[int] | tuple[int, ...]) -> str:
-    """"week 3" or "weeks 3–5" for weeks listed in order (or as a [first, last] pair)."""
-    return f"week {weeks[0]}" if weeks[0] == weeks[-1] else f"weeks {weeks[0]}–{weeks[-1]}"
 
 
 # ====================================================================== hard rules
@@ -438,7 +434,7 @@ def mission_window(instance: Instance, view: PlanView) -> list[Violation]:
             last = m.start_week + info.duration - 1
             out.append(Violation("mission_window", f"Mission {m.priority} would run weeks "
                                  f"{m.start_week}–{last}, outside its window "
-                                 f"{_weeks_text(info.window) if info.window else '(empty)'}: "
+                                 f"{weeks_phrase(info.window) if info.window else '(empty)'}: "
                                  f"start it in {_starts_text(info)}.", mission=m.priority,
                                  hotspot=info.hotspot, week=m.start_week))
     return out
@@ -671,7 +667,7 @@ def short_stay_retaliation(instance: Instance,
     retaliation_exposure = retaliation_factor × Σ_{short episodes at h ending t_end}
     R[h,t_end], R = risk of terrorist_attacks + armed_group_abuse (see `short_stays`)."""
     parts: list[Part] = [(h, b, instance.retaliation_risk[h, b],
-                          f"short stay at {h} ({_weeks_text([a, b])}) ending w{b}")
+                          f"short stay at {h} ({weeks_phrase(range(a, b + 1))}) ending w{b}")
                          for h, a, b in short_stays(instance, view)]
     return _scored(instance, "retaliation_exposure", instance.policy.retaliation_factor, parts)
 
@@ -812,7 +808,7 @@ def plan_warnings(instance: Instance, view: PlanView) -> tuple[PlanWarning, ...]
     """§7 warnings: each short stay, each vacuum week, and each week units are present
     alongside partner operations (colocation, and hrddp: the human-rights due diligence
     policy applies to any support to those forces)."""
-    out = [PlanWarning("short_stay", h, b, f"Short stay at {h} ({_weeks_text([a, b])}): "
+    out = [PlanWarning("short_stay", h, b, f"Short stay at {h} ({weeks_phrase(range(a, b + 1))}): "
                        f"fewer than {instance.policy.min_stay_weeks} weeks exposes people to "
                        "retaliation once the UN leaves.")
            for h, a, b in short_stays(instance, view)]

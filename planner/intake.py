@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from planner.files import fsync_directory, write_atomic
 from planner.loader import (
     LoadedScenario,
     Problem,
@@ -211,36 +212,6 @@ def provenance(path: Path) -> Provenance:
 
 
 # ====================================================================== writing
-def _fsync_directory(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def write_atomic_bytes(path: Path, data: bytes) -> None:
-    """`path` holds the old bytes or `data`, never a mixture: a temporary file in the same
-    directory, written and fsynced, then `os.replace`d over it; the temporary file is
-    removed if anything fails."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(path.parent)
-
-
 def keep_history(path: Path, slug: str, stamp: str) -> Path:
     """Copy `path` to the history folder under a name never used before; return it."""
     history = path.parent / HISTORY_DIR
@@ -264,7 +235,7 @@ def keep_history(path: Path, slug: str, stamp: str) -> Path:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-    _fsync_directory(history)
+    fsync_directory(history)
     return target
 
 
@@ -374,7 +345,7 @@ def _store(file: Path, raw: bytes, scenario_path: Path, loaded: LoadedScenario,
     old = {path: path.read_bytes() for path in existing}
     history = tuple(keep_history(path, office_slug(office), stamp) for path in existing)
     try:
-        write_atomic_bytes(target, data)
+        write_atomic(target, data)
         for path in existing[1:]:  # the office's other files: their versions are in history
             os.unlink(path)
     except BaseException:
@@ -397,7 +368,7 @@ def _roll_back(target: Path, old: dict[Path, bytes], history: tuple[Path, ...],
     """Put every office file back as it was and forget the history copies just made."""
     for path, data in old.items():
         if not path.exists() or path.read_bytes() != data:
-            write_atomic_bytes(path, data)
+            write_atomic(path, data)
     if created:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(target)

@@ -14,7 +14,6 @@ heuristic's plan alone, with the solver's status); everything else here turns it
 - `priority_accounts`: per plan, every priority met / partial / unmet with a reason and,
   when `planner.priorities` priced it, a price;
 - `assumptions`: the effects, caps and policy in force;
-- `write_atomic`: `--output` without ever leaving a half-written file.
 
 Nothing here recomputes a metric: every number comes from the evaluator's `Evaluation`.
 """
@@ -25,8 +24,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -437,25 +434,3 @@ def assumptions(instance: Instance) -> dict[str, Any]:
 
 
 # ====================================================================== files
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` (UTF-8) to `path` atomically: a temporary file in the same directory,
-    flushed and synced, then `os.replace`d over the target. A crash leaves either the old
-    file or the new one, never a half-written file."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

@@ -39,6 +39,7 @@ from planner.heuristic import staff_heuristic
 from planner.instance import Instance, MissionInfo, SecureAreaInfo, UnitInfo
 from planner.ranking import describe_difference
 from planner.solve import SolveOptions, SolveResult, solve
+from planner.text import weeks_phrase
 
 DEFAULT_PRICE_LIMIT = 5
 """How many priorities are priced by default (highest weight first)."""
@@ -62,19 +63,6 @@ class PriorityAccount(output.PriorityAccount):
     """Score of the best plan found that meets it."""
     constrained_plan: Plan | None = field(default=None, repr=False, compare=False)
     """That plan."""
-
-
-def weeks_text(weeks: Iterable[int]) -> str:
-    """`week 3`, `weeks 1–4, 6`: as the reports write weeks (en dash)."""
-    ordered = sorted(set(weeks))
-    runs: list[list[int]] = []
-    for t in ordered:
-        if runs and t == runs[-1][-1] + 1:
-            runs[-1].append(t)
-        else:
-            runs.append([t])
-    text = ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
-    return ("week " if len(ordered) == 1 else "weeks ") + text
 
 
 # ====================================================================== the extra row
@@ -125,19 +113,19 @@ def _unit_obstacles(inst: Instance, u: UnitInfo, h: str, weeks: Sequence[int],
             causes["barred by distinction: forbid"].append(t)
     if sum(len(ws) for ws in causes.values()) < len(weeks):
         return None
-    return f"{u.id} is " + ", ".join(f"{what} in {weeks_text(ws)}" for what, ws in causes.items())
+    return f"{u.id} is " + ", ".join(f"{what} in {weeks_phrase(ws)}" for what, ws in causes.items())
 
 
 def _closure_causes(inst: Instance, h: str, weeks: Sequence[int]) -> list[str]:
     causes = []
     closed = [t for t in weeks if (h, t) in inst.ground_closed]
     if closed:
-        causes.append(f"{h} is closed to ground movement in {weeks_text(closed)}")
+        causes.append(f"{h} is closed to ground movement in {weeks_phrase(closed)}")
     if inst.policy.distinction is DistinctionMode.FORBID:
         partner = [t for t in weeks if (h, t) in inst.partner_active
                    and (h, t) not in inst.ground_closed]
         if partner:
-            causes.append(f"partner operations bar UN presence at {h} in {weeks_text(partner)} "
+            causes.append(f"partner operations bar UN presence at {h} in {weeks_phrase(partner)} "
                           "(distinction: forbid)")
     return causes
 
@@ -159,9 +147,9 @@ def _secure_area_obstacle(inst: Instance, area: SecureAreaInfo,
         causes += [c for u in holders
                    if (c := _unit_obstacles(inst, u, h, open_weeks, spare, True)) is not None]
     head = (f"no unit able to hold a presence can be at {h} in any week of its window "
-            f"({weeks_text(area.window)})" if not servable else
+            f"({weeks_phrase(area.window)})" if not servable else
             f"a presence at {h} is possible in only {len(servable)} of the {area.required} "
-            f"weeks required ({weeks_text(servable)})")
+            f"weeks required ({weeks_phrase(servable)})")
     return f"{IMPOSSIBLE}: {head}: " + "; ".join(causes[:5]) + ("; …" if len(causes) > 5 else "")
 
 
@@ -188,9 +176,9 @@ def _air_obstacles(inst: Instance, h: str, weeks: Sequence[int]) -> list[str]:
         closed = [t for t in weeks if (a.base, t) in inst.air_closed]
         unavailable = [t for t in weeks if t not in a.available]
         if closed:
-            causes.append(f"{a.base} is closed to flights in {weeks_text(closed)}")
+            causes.append(f"{a.base} is closed to flights in {weeks_phrase(closed)}")
         if unavailable:
-            causes.append(f"{a.id} is unavailable in {weeks_text(unavailable)}")
+            causes.append(f"{a.id} is unavailable in {weeks_phrase(unavailable)}")
     return causes
 
 
@@ -229,9 +217,9 @@ def _mission_obstacle(inst: Instance, mission: MissionInfo,
             inst, u, h, mission.window, spare, False)) is not None]
         most = max(ground.values())
         head = (f"no escort-capable ground unit can be at {h} in any week of its window "
-                f"({weeks_text(mission.window)}), and it needs {need}" if most == 0 else
+                f"({weeks_phrase(mission.window)}), and it needs {need}" if most == 0 else
                 f"its escort needs {need} escort-capable ground units at {h} but at most "
-                f"{most} can be there in a week of its window ({weeks_text(mission.window)})")
+                f"{most} can be there in a week of its window ({weeks_phrase(mission.window)})")
         parts.append(head + (": " + "; ".join(causes[:4]) if causes else ""))
     if not air_ok:
         need = max(mission.need_air[t] for t in mission.window)
@@ -241,7 +229,7 @@ def _mission_obstacle(inst: Instance, mission: MissionInfo,
                      + (": " + "; ".join(causes[:4]) if causes else ""))
     if not parts:
         parts.append(f"its ground and air escorts are never both possible in the same weeks "
-                     f"of its window ({weeks_text(mission.window)})")
+                     f"of its window ({weeks_phrase(mission.window)})")
     return f"{IMPOSSIBLE}: " + "; ".join(parts)
 
 

@@ -19,6 +19,7 @@ from planner.evaluator import Evaluation, evaluate
 from planner.formulation import build_formulation, require_difference
 from planner.instance import Instance
 from planner.solve import SolveOptions, SolveResult, solve
+from planner.text import weeks_phrase
 
 PresenceCounts = dict[tuple[str, str, int], int]
 TIE_TOLERANCE = 1e-9
@@ -229,7 +230,7 @@ def describe_difference(instance: Instance, best: Plan, best_eval: Evaluation, p
     was, now = _where(best), _where(plan)
     for unit in sorted(set(was) | set(now)):
         for weeks, old, new in _runs(instance, was.get(unit, {}), now.get(unit, {})):
-            span = _weeks_text(weeks)
+            span = weeks_phrase(weeks)
             if old is None:
                 text = f"adds {unit} at {names[new]} {span}"
             elif new is None:
@@ -279,10 +280,6 @@ def _runs(instance: Instance, old: dict[int, str], new: dict[int, str]):
         key = pair
     if current:
         yield current, *key
-
-
-def _weeks_text(weeks: list[int]) -> str:
-    return f"week {weeks[0]}" if len(weeks) == 1 else f"weeks {weeks[0]}–{weeks[-1]}"
 
 
 def _mission_changes(instance: Instance, best: Plan, plan: Plan) -> list[str]:

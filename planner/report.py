@@ -37,6 +37,7 @@ from planner.output import (
     assumptions,
     tradeoff,
 )
+from planner.text import week_ranges, weeks_phrase
 
 KIND_LETTER = {
     UnitKind.QRF_COMPANY: "Q", UnitKind.INFANTRY_COMPANY: "I", UnitKind.FPU: "F",
@@ -58,18 +59,6 @@ WARNING_TITLES = {
 
 
 # ====================================================================== small helpers
-def weeks_text(weeks: Iterable[int]) -> str:
-    """Compact week ranges: [1, 2, 3, 5, 7, 8] → '1–3, 5, 7–8'."""
-    ordered = sorted(set(weeks))
-    runs: list[list[int]] = []
-    for t in ordered:
-        if runs and t == runs[-1][-1] + 1:
-            runs[-1].append(t)
-        else:
-            runs.append([t])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
-
-
 def sentence(text: str) -> str:
     """A summary as a sentence: capital first letter, final full stop."""
     text = text.strip()
@@ -77,12 +66,6 @@ def sentence(text: str) -> str:
         return text
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def weeks_phrase(weeks: Iterable[int]) -> str:
-    """'week 4' or 'weeks 1–3, 5'."""
-    ordered = sorted(set(weeks))
-    return f"week {ordered[0]}" if len(ordered) == 1 else f"weeks {weeks_text(ordered)}"
 
 
 def _num(value: float | None, digits: int = 1) -> str:
@@ -333,7 +316,7 @@ def unit_schedule(instance: Instance, entry: PlanEntry, unit: str) -> str:
                 busy.add(a.week)
         for (h, task, mission), weeks in runs.items():
             what = h if task == "presence" else f"escort {mission} at {h}"
-            parts.append((min(weeks), f"{what} w{weeks_text(weeks)}"))
+            parts.append((min(weeks), f"{what} w{week_ranges(weeks)}"))
     else:
         by_week: dict[int, list[str]] = defaultdict(list)
         for s in plan.sorties:
@@ -345,15 +328,15 @@ def unit_schedule(instance: Instance, entry: PlanEntry, unit: str) -> str:
         for t in sorted(by_week):
             same[tuple(by_week[t])].append(t)
         for flights, weeks in same.items():
-            parts.append((min(weeks), f"w{weeks_text(weeks)}: {', '.join(flights)}"))
+            parts.append((min(weeks), f"w{week_ranges(weeks)}: {', '.join(flights)}"))
     parts.sort()
     idle = [t for t in instance.weeks if t in info.available and t not in busy]
     away = [t for t in instance.weeks if t not in info.available]
     text = "; ".join(p for _, p in parts) or ("at base" if info.is_ground else "no sorties")
     if parts and idle:
-        text += f"; {'at base' if info.is_ground else 'grounded'} w{weeks_text(idle)}"
+        text += f"; {'at base' if info.is_ground else 'grounded'} w{week_ranges(idle)}"
     if away:
-        text += f"; unavailable w{weeks_text(away)}"
+        text += f"; unavailable w{week_ranges(away)}"
     return text
 
 
@@ -396,7 +379,7 @@ def mission_rows(outcome: Outcome, entry: PlanEntry) -> list[dict[str, Any]]:
                   if s.task == "escort" and s.hotspot == info.hotspot and s.week in running)
         need = "; ".join(f"w{t}: {info.need_ground[t]} ground, {info.need_air[t]} air"
                          for t in running)
-        rows.append(row | {"weeks": f"w{weeks_text(running)}", "ground": ", ".join(ground) or "–",
+        rows.append(row | {"weeks": f"w{week_ranges(running)}", "ground": ", ".join(ground) or "–",
                            "air": str(air), "need": need})
     return rows
 

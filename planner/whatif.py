@@ -47,11 +47,12 @@ from pydantic import ValidationError
 from models.base import UnitKind
 from models.plan import Assignment, Plan, Sortie
 from models.scenario import Commitment, Policy, Scenario, Unit, Weights
-from planner.checks import run_checks, weeks_text
+from planner.checks import run_checks
 from planner.evaluator import Evaluation, evaluate
 from planner.instance import Instance
 from planner.loader import CheckContext, MarkIndex, Problem, Source
 from planner.solve import SolveOptions, SolveResult, solve
+from planner.text import weeks_phrase
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 """Ids as DESIGN.md §3 allows them."""
@@ -135,7 +136,7 @@ class Pin:
         return f"--{self.mode}"
 
     def text(self) -> str:
-        span = "every week" if self.weeks is None else weeks_text(range(self.weeks[0],
+        span = "every week" if self.weeks is None else weeks_phrase(range(self.weeks[0],
                                                                         self.weeks[1] + 1))
         verb = "requires" if self.mode == "require" else "forbids"
         return f"{verb} {self.unit} at {self.hotspot} in {span}"

@@ -107,7 +107,7 @@ def test_threat_assessments_do_not_overlap(tmp_path):
                 "      {category: banditry, probability: 4, impact: 3, weeks: [3, 4]}]}")
     assert problems(tmp_path, text) == [
         "scen.yaml:12:7: hotspots[TOWN].threats[1]: banditry is assessed twice at TOWN in "
-        "weeks 3-4 (also threats[0], line 11). Fix: give each assessment of a category its "
+        "weeks 3–4 (also threats[0], line 11). Fix: give each assessment of a category its "
         "own weeks, or keep one"]
     separate = text.replace("{category: banditry, probability: 3, impact: 3}",
                             "{category: banditry, probability: 3, impact: 3, weeks: [1, 2]}")
@@ -120,7 +120,7 @@ def test_mission_duration_fits_window(tmp_path):
                "     duration_weeks: 3}\n")
     assert problems(tmp_path, BASE + mission) == [
         "scen.yaml:14:22: priorities[P2].duration_weeks: duration_weeks 3 does not fit the "
-        "window (weeks 2-3, 2 long). Fix: lower duration_weeks to at most 2 or widen weeks"]
+        "window (weeks 2–3, 2 long). Fix: lower duration_weeks to at most 2 or widen weeks"]
     assert problems(tmp_path, BASE + mission.replace("duration_weeks: 3", "duration_weeks: 2")) \
         == []
 
@@ -130,7 +130,7 @@ def test_required_weeks_fit_window(tmp_path):
             "  - {id: P1, kind: secure_area, hotspot: TOWN, weight: 1, required_weeks: 5}\n")
     assert problems(tmp_path, BASE + area) == [
         "scen.yaml:13:75: priorities[P1].required_weeks: required_weeks 5 is more than the "
-        "window (weeks 1-4, 4 long). Fix: lower required_weeks to at most 4 or widen weeks"]
+        "window (weeks 1–4, 4 long). Fix: lower required_weeks to at most 4 or widen weeks"]
     assert problems(tmp_path, BASE + area.replace("required_weeks: 5", "required_weeks: 4")) == []
 
 
@@ -172,7 +172,7 @@ PIN = "commitments:\n  - {unit: %s, hotspot: %s, mode: require, weeks: [%d, %d]}
     (edit("kind: fpu, base: CAMP}", "kind: fpu, base: CAMP, available: [[1, 2]]}")
      + PIN % ("FPU-1", "TOWN", 2, 4),
      "scen.yaml:13:56: commitments[0].weeks (FPU-1): require pin of FPU-1 at TOWN is "
-     "impossible: FPU-1 is not available in weeks 3-4. Fix: drop those weeks from the pin, or "
+     "impossible: FPU-1 is not available in weeks 3–4. Fix: drop those weeks from the pin, or "
      "widen the unit's available windows"),
     (edit("population: 20000}", "population: 20000, ground_closed_weeks: [[2, 2], [4, 4]]}")
      + PIN % ("INF-1", "TOWN", 1, 4),
@@ -261,7 +261,7 @@ def test_garrison_floor_reachable(tmp_path):
                 edit("kind: fpu, base: CAMP}", "kind: fpu, base: CAMP, available: [[1, 2]]}"))
     assert problems(tmp_path, text) == [
         "scen.yaml:4:66: warning: bases[CAMP].min_garrison: min_garrison 2 is more than the "
-        "ground units available at CAMP in weeks 3-4 (as few as 1); the floor is then all of "
+        "ground units available at CAMP in weeks 3–4 (as few as 1); the floor is then all of "
         "them, so none can leave. Fix: lower min_garrison, or add ground units to this base"]
     assert problems(tmp_path, text.replace("min_garrison: 2", "min_garrison: 1")) == []
 
@@ -288,7 +288,7 @@ def test_priority_serviceable_secure_area(tmp_path):
         "  - {id: P3, kind: secure_area, hotspot: VILLAGE, weight: 1, required_weeks: 1}\n")
     assert problems(tmp_path, text) == [
         "scen.yaml:13:5: warning: priorities[P1]: no unit able to hold a presence can be at "
-        "VILLAGE in any week of the window (weeks 2-4). Fix: widen the window, or give a "
+        "VILLAGE in any week of the window (weeks 2–4). Fix: widen the window, or give a "
         "presence-capable unit the range, availability and open weeks to be there",
         "scen.yaml:14:5: warning: priorities[P2]: a presence at VILLAGE is possible in only 1 "
         "of the 3 required weeks (week 1). Fix: lower required_weeks to 1, or widen the window"]
@@ -338,7 +338,3 @@ def test_a_crashing_check_is_a_problem_not_a_traceback(tmp_path, monkeypatch):
         "this is a pocplan bug; please report it with the file"]
 
 
-def test_weeks_text():
-    assert checks.weeks_text([3]) == "week 3"
-    assert checks.weeks_text([7, 6, 8, 9, 10]) == "weeks 6-10"
-    assert checks.weeks_text([1, 2, 5]) == "weeks 1-2, 5"

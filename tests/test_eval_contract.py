@@ -37,7 +37,7 @@ def test_tiny_hand_optimal_plan_scores_as_published(tiny_hand, contracts_dir):
 
 
 def test_tiny_hand_runner_up_town_every_week(tiny_hand, make_plan):
-    # {}: INF-1 present at TOWN with P2 in week 1, then the FPU weeks 2-4 (police: no vacuum)
+    # {}: INF-1 present at TOWN with P2 in week 1, then the FPU weeks 2–4 (police: no vacuum)
     plan = make_plan(assign=[("INF-1", "TOWN", 1)] + [("FPU-1", "TOWN", t) for t in (2, 3, 4)],
                      sorties=[("HEL-1", "TOWN", 1, 1, "escort", "P2"), ("HEL-1", "TOWN", 1, 1),
                               *HEL_TOWN],

@@ -113,7 +113,7 @@ def test_short_stay_retaliation_whole_horizon_is_never_short(make_instance, make
 
 
 def test_short_stay_retaliation_costs_R_at_the_last_week(make_instance, make_plan):
-    # terrorist_attacks at FAR in weeks 1-2 only: R = 32 then 20
+    # terrorist_attacks at FAR in weeks 1–2 only: R = 32 then 20
     data = with_hotspot(make_instance, 1, threats=[
         {"category": "armed_group_abuse", "probability": 4, "impact": 5},
         {"category": "terrorist_attacks", "probability": 3, "impact": 4, "weeks": [1, 2]}])

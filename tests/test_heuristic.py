@@ -96,9 +96,9 @@ def test_heuristic_respects_closures_forbid_pins_and_distinction(make_instance):
                              commitments=[{"unit": "FPU-1", "hotspot": "NEAR", "weeks": [4, 4],
                                            "mode": "forbid"}])
     plan, _ = checked(instance)
-    # FAR: weeks 3-4 are the longest run INF-1 can hold, but 2 < 3 weeks, week 1 alone too.
-    # NEAR: nobody in week 1 (partner operations); FPU-1 only weeks 2-3 (forbidden in 4), a
-    # short stay; INF-1 holds weeks 2-4.
+    # FAR: weeks 3–4 are the longest run INF-1 can hold, but 2 < 3 weeks, week 1 alone too.
+    # NEAR: nobody in week 1 (partner operations); FPU-1 only weeks 2–3 (forbidden in 4), a
+    # short stay; INF-1 holds weeks 2–4.
     assert rows(plan)[0] == [("INF-1", "NEAR", t, "presence", None) for t in (2, 3, 4)]
 
 
@@ -131,8 +131,8 @@ commitments:
 def test_heuristic_honours_pins_and_garrison_floor(make_instance):
     plan, evaluation = checked(make_instance(PINNED))
     assignments, sorties, _ = rows(plan)
-    # FAR: INF-1 forbidden, FPU-1 out of range, INF-2 pinned at NEAR in weeks 2-3 -> empty.
-    # NEAR: the pinned stay is extended to weeks 1-4 by INF-2 itself (all units are 0 km
+    # FAR: INF-1 forbidden, FPU-1 out of range, INF-2 pinned at NEAR in weeks 2–3 -> empty.
+    # NEAR: the pinned stay is extended to weeks 1–4 by INF-2 itself (all units are 0 km
     # away; INF-2 stays longest without moving), not by FPU-1 in weeks 1 and 4.
     assert assignments == [("INF-2", "NEAR", t, "presence", None) for t in (1, 2, 3, 4)]
     assert ("HEL-1", "NEAR", 4, 2, "show_of_force") in sorties
@@ -194,7 +194,7 @@ def test_heuristic_schedules_heavier_mission_first(make_instance):
 
 def test_heuristic_keeps_escort_team_free_for_missions(make_instance):
     # floor 1 of 3: holding hotspots may not count ESC-1 as kept home, so only INF-1 goes
-    # out (to FAR); ESC-1 escorts M1 in week 1; then FPU-1 holds NEAR in weeks 2-4
+    # out (to FAR); ESC-1 escorts M1 in week 1; then FPU-1 holds NEAR in weeks 2–4
     mission = {"id": "M1", "kind": "civilian_mission", "hotspot": "NEAR", "weight": 1,
                "escort": {"ground": 1, "air_sorties": 0}}
     plan, evaluation = checked(_missions(make_instance, mission,

@@ -18,6 +18,7 @@ import pytest
 
 from models.plan import Plan
 from planner.evaluator import evaluate
+from planner.files import write_atomic
 from planner.output import (
     CSV_COLUMNS,
     PlanEntry,
@@ -32,7 +33,6 @@ from planner.output import (
     priority_weighted_share,
     status_of,
     tradeoff,
-    write_atomic,
 )
 
 SHA = "ab" * 32

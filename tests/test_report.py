@@ -24,7 +24,6 @@ from planner.report import (
     unit_codes,
     unit_schedule,
     warning_lines,
-    weeks_text,
 )
 
 
@@ -76,7 +75,7 @@ def test_trade_off_table_compares_with_the_staff_heuristic(outcome):
     console = _console()
     console.print(tradeoff_table(outcome, console.width))
     rows = {line.split()[0]: line for line in _text(console).splitlines() if line.strip()}
-    # staff harm averted: INF-1 at VILLAGE in weeks 1-2, 2 × 6.6 = 13.2 → 29.64 / 13.2 − 1
+    # staff harm averted: INF-1 at VILLAGE in weeks 1–2, 2 × 6.6 = 13.2 → 29.64 / 13.2 − 1
     assert rows["1"].split() == ["1", "75.0", "29.6", "10.2%", "100.0%", "0.0", "0.0", "6.7",
                                  "8.0", "0", "4", "6", "+124.5%"]
     assert rows["staff"].split()[-1] == "+0.0%"
@@ -181,12 +180,6 @@ def test_validation_summary(tiny_hand):
         assert expected in text, expected
     town = [line for line in text.splitlines() if "TOWN" in line][0]
     assert "164.0" in town  # 2 × 32 + 2 × 50
-
-
-@pytest.mark.parametrize(("weeks", "text"), [([1, 2, 3, 5, 7, 8], "1–3, 5, 7–8"), ([4], "4"),
-                                             ([], "")])
-def test_weeks_text(weeks, text):
-    assert weeks_text(weeks) == text
 
 
 def test_sentence():

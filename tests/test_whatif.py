@@ -183,10 +183,10 @@ def test_changes_that_make_no_sense_are_refused_with_exact_messages(tutorial, wr
      "unit_types.fpu.range_km"),
     ("QRF-1@NOUH_BOZO:3-4",
      "--require 'QRF-1@NOUH_BOZO:3-4': require pin of QRF-1 at NOUH_BOZO is impossible: "
-     "NOUH_BOZO is closed to ground movement in weeks 3-4. Fix: drop those weeks from the pin"),
+     "NOUH_BOZO is closed to ground movement in weeks 3–4. Fix: drop those weeks from the pin"),
     ("INF-1@BANKASS:5-6",
      "--require 'INF-1@BANKASS:5-6': require pin of INF-1 at BANKASS is impossible: INF-1 is "
-     "not available in weeks 5-6. Fix: drop those weeks from the pin, or widen the unit's "
+     "not available in weeks 5–6. Fix: drop those weeks from the pin, or widen the unit's "
      "available windows"),
 ])
 def test_an_impossible_pin_is_refused_by_the_loaders_cross_checks(tutorial, pin, message):
@@ -197,7 +197,7 @@ def test_pins_the_garrison_cannot_spare_are_refused(tutorial):
     problems = refused(tutorial, requires=["QRF-1@KORO:1-2", "INF-1@BANKASS:1-2"],
                        garrisons=["SEV=2"])
     assert problems == ["--garrison 'SEV=2': require pins take 2 ground units of SEV out in "
-                        "weeks 1-2, but it must keep 2 of its available ground units at home. "
+                        "weeks 1–2, but it must keep 2 of its available ground units at home. "
                         "Fix: drop a pin for those weeks, or lower min_garrison"]
 
 
