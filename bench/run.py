@@ -30,7 +30,9 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -101,36 +103,69 @@ class _Timers:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.hybrid = False
 
-    def wrap(self, module: Any, attr: str, label: str) -> None:
-        inner = getattr(module, attr)
+    def add(self, label: str, seconds: float) -> None:
+        self.seconds[label] = self.seconds.get(label, 0.0) + seconds
 
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - started
-
-        setattr(module, attr, timed)
-
-    def wrap_dict(self, table: dict, key: str, label: str) -> None:
-        inner = table[key]
+    def wrap(self, owner: Any, attr: str, label: str | Callable[[], str]) -> None:
+        inner = getattr(owner, attr, None)
+        if inner is None:
+            return
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
                 return inner(*args, **kwargs)
             finally:
-                self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - started
+                self.add(label() if callable(label) else label, time.perf_counter() - started)
 
-        table[key] = timed
+        setattr(owner, attr, timed)
+
+
+def _native_label(timers: _Timers) -> Callable[[], str]:
+    """HiGHS on the full model runs in the `pocplan-highs` thread beside neighbourhood
+    search (planner.solve._run_hybrid), whose sub-MIPs run in the caller's thread."""
+    def label() -> str:
+        if timers.hybrid and threading.current_thread().name != "pocplan-highs":
+            return "lns_native_seconds"
+        return "native_solver_seconds"
+    return label
+
+
+def _instrument(timers: _Timers, solve_module: Any, backend: str) -> None:
+    timers.wrap(solve_module, "_heuristic", "heuristic_seconds")
+    timers.wrap(solve_module, "_start_values", "warm_start_seconds")
+    timers.wrap(solve_module, "_run", "backend_seconds")  # the full model, any backend
+    timers.wrap(solve_module, "improve", "lns_seconds")
+    timers.wrap(solve_module, "evaluate", "evaluate_seconds")
+    inner_hybrid = getattr(solve_module, "_run_hybrid", None)
+    if inner_hybrid is not None:
+        def hybrid(*args: Any, **kwargs: Any) -> Any:
+            timers.hybrid = True
+            return inner_hybrid(*args, **kwargs)
+        solve_module._run_hybrid = hybrid
+    native = _native_label(timers)
+    try:
+        if backend == "highs":
+            import highspy
+
+            timers.wrap(highspy.Highs, "run", native)
+        elif backend == "cpsat":
+            from ortools.sat.python import cp_model
+
+            timers.wrap(cp_model.CpSolver, "solve", native)
+        elif backend == "cbc":
+            import pulp
+
+            timers.wrap(pulp.PULP_CBC_CMD, "actualSolve", native)
+    except ImportError:
+        pass
 
 
 def child_single(job: dict[str, Any]) -> dict[str, Any]:
     """One plan, as `pocplan plan` computes it, with the time split by phase."""
     import planner.solve as solve_module
-    from planner.backends import BACKENDS
     from planner.formulation import build_formulation
     from planner.instance import Instance
 
@@ -143,10 +178,7 @@ def child_single(job: dict[str, Any]) -> dict[str, Any]:
     out["instance_seconds"] = time.perf_counter() - t
 
     timers = _Timers()
-    timers.wrap(solve_module, "_heuristic", "heuristic_seconds")
-    timers.wrap(solve_module, "_start_values", "warm_start_seconds")
-    timers.wrap_dict(BACKENDS, job["backend"], "backend_seconds")
-    timers.wrap(solve_module, "evaluate", "evaluate_seconds")
+    _instrument(timers, solve_module, job["backend"])
 
     t = time.perf_counter()
     f = build_formulation(instance)
@@ -167,6 +199,10 @@ def child_single(job: dict[str, Any]) -> dict[str, Any]:
             "status": result.status, "message": result.message,
             "from_heuristic": result.from_heuristic}
     out |= timers.seconds
+    out["hybrid"] = timers.hybrid
+    if "native_solver_seconds" in out and "backend_seconds" in out:
+        out["translate_seconds"] = out["backend_seconds"] - out["native_solver_seconds"]
+    out["reproducible"] = getattr(result, "reproducible", None)
     out["score"] = result.score
     out["bound"] = result.bound
     out["gap"] = result.gap
