@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from models.plan import Plan
+from models.plan import Assignment, Plan
 from planner.evaluator import Evaluation, evaluate
 from planner.formulation import build_formulation, require_difference
 from planner.instance import Instance
@@ -171,32 +171,38 @@ def distinct_start(instance: Instance, earlier: list[Plan], m: int,
         return all(difference(counts, c) >= m for c in earlier_counts)
 
     candidates: list[tuple[float, Plan]] = []
-    if heuristic is not None and distinct(heuristic):
-        candidates.append((evaluate(instance, heuristic).score, heuristic))
-    thinned = _thinned(instance, earlier[0], distinct)
-    if thinned is not None:
-        candidates.append((evaluate(instance, thinned).score, thinned))
+    for plan in (heuristic if heuristic is not None and distinct(heuristic) else None,
+                 _thinned(instance, earlier[0], distinct)):
+        if plan is not None and (evaluation := evaluate(instance, plan)).valid:
+            candidates.append((evaluation.score, plan))
     return max(candidates, key=lambda c: c[0])[1] if candidates else None
 
 
 def _thinned(instance: Instance, plan: Plan, distinct) -> Plan | None:  # noqa: ANN001
+    """Plan 1 without the presence it misses least, removed one unit-week at a time until
+    it is distinct. Removing presence can only break a hard rule where it escorts a running
+    mission (pins are never removed; garrisons, hours and distinction only gain), so only
+    those removals are re-verified; each is ranked by the harm that unit-week averts alone."""
     pinned = instance.required_pins
+    running = {(instance.missions[m.priority].hotspot, t)
+               for m in plan.missions
+               for t in instance.missions[m.priority].running_weeks(m.start_week)}
     removable = [a for a in plan.assignments
                  if a.task == "presence" and (a.unit, a.hotspot, a.week) not in pinned]
 
-    def without(current: Plan, gone: object) -> Plan:
-        return current.model_copy(update={"assignments": [a for a in current.assignments
-                                                          if a is not gone]})
+    def harm(a: Assignment) -> float:
+        effects = instance.units[a.unit].spec.effects
+        return sum(instance.risk(a.hotspot, c, a.week) * e for c, e in effects.items())
 
-    cost = {id(a): evaluate(instance, without(plan, a)).score for a in removable}
-    current = plan
-    for a in sorted(removable, key=lambda a: (-cost[id(a)], a.unit, a.week, a.hotspot)):
-        trial = without(current, a)
-        if not evaluate(instance, trial).valid:
+    kept = list(plan.assignments)
+    for a in sorted(removable, key=lambda a: (harm(a), a.unit, a.week, a.hotspot)):
+        trial = plan.model_copy(update={"assignments": [x for x in kept if x is not a]})
+        escorting = instance.units[a.unit].spec.escort and (a.hotspot, a.week) in running
+        if escorting and not evaluate(instance, trial).valid:
             continue
-        current = trial
-        if distinct(current):
-            return current
+        kept = trial.assignments
+        if distinct(trial):
+            return trial
     return None
 
 
