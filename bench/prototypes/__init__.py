@@ -1,0 +1,1 @@
+"""Formulation prototypes measured by the benchmark; not used by pocplan itself."""
