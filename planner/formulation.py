@@ -11,9 +11,10 @@ Two modelling choices make the model strong as well as exact:
   instead of naming them, removing the symmetry between identical companies. Their
   road movements are Σ max(0, N[t] − N[t−1]) per hotspot, and decoding sends back to
   each hotspot the units that were there, which realises exactly that many movements.
-- **Stays.** Presence at a hotspot is a set of stays `q[h,s,e]` (an episode from week s
-  to week e, non-overlapping, non-adjacent), so a short stay's retaliation cost sits on
-  one variable instead of a chain of week-by-week implications.
+- **Stays as a flow.** Each hotspot's presence is a path through states "in week k of
+  an episode" (k up to min_stay_weeks), so a short stay's retaliation cost sits on one
+  variable instead of a chain of week-by-week implications, at O(T·L) variables
+  (`short_stay_retaliation`).
 """
 
 from __future__ import annotations
@@ -75,7 +76,6 @@ class Formulation:
     z: dict[tuple[str, int], int] = field(default_factory=dict)            # hotspot, week
     mil: dict[tuple[str, int], int] = field(default_factory=dict)
     pol: dict[tuple[str, int], int] = field(default_factory=dict)
-    q: dict[tuple[str, int, int], int] = field(default_factory=dict)       # hotspot, start, end
 
     @property
     def weights(self):  # noqa: ANN201
@@ -365,45 +365,69 @@ def presence_state(f: Formulation) -> None:
 
 # ====================================================================== soft rules
 def short_stay_retaliation(f: Formulation) -> None:
-    """Soft rule (R3): "Brief visits and sporadic patrols are counterproductive". Every
-    episode (maximal run of z = 1) is one stay q[h,s,e]; stays cover z exactly and never
-    touch: Σ_{s ≤ t ≤ e+1} q ≤ 1. A stay shorter than min_stay_weeks, unless it covers
-    the whole horizon, costs retaliation_factor × R[h,e]."""
+    """Soft rule (R3): "Brief visits and sporadic patrols are counterproductive, as they put
+    people at risk of retaliation once UN forces leave." An episode (maximal run of
+    z[h,·] = 1) shorter than min_stay_weeks, unless it covers the whole horizon, costs
+    retaliation_factor × R[h, t_end].
+
+    Only an episode's length up to L = min_stay_weeks matters, so each hotspot's presence
+    is a path through states 1 … L (L = "L weeks or more"): an episode enters state 1 in
+    the week it starts (start[t] ≤ 1 − z[h,t−1]); in state k in week t it goes on
+    (go[t,k] → state min(k+1, L) in t+1) or stops (stop[t,k]: an episode of k weeks
+    ending in t). Σ_k into[t,k] = z[h,t] and into[t,k] = go[t,k] + stop[t,k]. A stop in a
+    state k < L is the short stay, priced on that one variable. The rows form a network
+    matrix, so for integral z the flow is integral: exact, with the LP bound of
+    enumerating every stay (q[h,s,e]) at O(T·L) instead of O(T²) variables per hotspot —
+    a quarter of the nonzeros on a 26-week horizon."""
     inst, m = f.instance, f.model
     T, L = inst.horizon_weeks, inst.policy.min_stay_weeks
     cost = f.weights.retaliation * inst.policy.retaliation_factor
     for h in inst.hotspot_ids:
-        weeks = [t for t in inst.weeks if (h, t) in f.z]
-        if not weeks:
+        if not any((h, t) in f.z for t in inst.weeks):
             continue
-        covering: dict[int, list[int]] = defaultdict(list)
-        touching: dict[int, list[int]] = defaultdict(list)
-        for s in weeks:
-            e = s
-            while (h, e) in f.z:
-                short = e - s + 1 < L and not (s == 1 and e == T)
-                zs = [f.z[h, t] for t in range(s, e + 1)]
-                before, after = f.z.get((h, s - 1)), f.z.get((h, e + 1))
+        z = {t: f.z.get((h, t)) for t in range(0, T + 2)}
 
-                def episode(x, zs=zs, before=before, after=after) -> float:
-                    inside = all(x[v] > 0.5 for v in zs)
-                    outside = all(v is None or x[v] < 0.5 for v in (before, after))
-                    return float(inside and outside)
+        def on(x: list[float], t: int, z=z) -> bool:
+            return z.get(t) is not None and x[z[t]] > 0.5
 
-                var = m.var(f"stay[{_key(h, s, e)}]", define=episode,
-                            objective=-cost * inst.retaliation_risk[h, e] if short else 0.0)
-                f.q[h, s, e] = var
-                for t in range(s, e + 2):
-                    touching[t].append(var)
-                    if t <= e:
-                        covering[t].append(var)
-                e += 1
-        for t in weeks:
-            m.row(f"stays_cover[{_key(h, t)}]",
-                  [(f.z[h, t], 1.0)] + [(v, -1.0) for v in covering[t]], lower=0, upper=0)
-        for t in sorted(touching):
-            if len(touching[t]) > 1 and t <= T:
-                m.row(f"stays_apart[{_key(h, t)}]", ((v, 1.0) for v in touching[t]), upper=1)
+        def length(x: list[float], t: int, on=on) -> int:
+            """Weeks the episode running in week t has lasted so far, capped at L."""
+            n = 0
+            while n < L and on(x, t - n):
+                n += 1
+            return n
+
+        inflow: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for t in (t for t in inst.weeks if (h, t) in f.z):
+            start = m.var(f"stay_start[{_key(h, t)}]", 0, 1, integer=False,
+                          define=lambda x, t=t, on=on: float(on(x, t) and not on(x, t - 1)))
+            if (h, t - 1) in f.z:
+                m.row(f"stay_start_off[{_key(h, t)}]", [(start, 1.0), (f.z[h, t - 1], 1.0)],
+                      upper=1)
+            inflow[t, 1].append(start)
+            state = [(f.z[h, t], 1.0)]
+            for k in range(1, min(L, t) + 1):
+                into = inflow.get((t, k), [])
+                if not into:
+                    continue
+                short = k < L and not (k == T and t == T)
+                goes_on = t < T and (h, t + 1) in f.z
+                stop = m.var(
+                    f"stay_stop[{_key(h, t, k)}]", 0, 1, integer=False,
+                    objective=-cost * inst.retaliation_risk[h, t] if short else 0.0,
+                    define=lambda x, t=t, k=k, nx=goes_on, on=on, length=length:
+                        float(on(x, t) and length(x, t) == k and not (nx and on(x, t + 1))))
+                out = [(stop, -1.0)]
+                if goes_on:
+                    go = m.var(f"stay_go[{_key(h, t, k)}]", 0, 1, integer=False,
+                               define=lambda x, t=t, k=k, on=on, length=length:
+                                   float(on(x, t) and length(x, t) == k and on(x, t + 1)))
+                    inflow[t + 1, min(k + 1, L)].append(go)
+                    out.append((go, -1.0))
+                m.row(f"stay_flow[{_key(h, t, k)}]", [(v, 1.0) for v in into] + out,
+                      lower=0, upper=0)
+                state += [(v, -1.0) for v in into]
+            m.row(f"stay_state[{_key(h, t)}]", state, lower=0, upper=0)
 
 
 def harm_averted(f: Formulation) -> None:

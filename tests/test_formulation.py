@@ -24,7 +24,7 @@ PRICED_BY = {
     "mitigation": ("harm_averted", "harm", 1),
     "mission_start": ("priority_value", "priorities", 1),
     "satisfaction": ("priority_value", "priorities", 1),
-    "stay": ("retaliation_exposure", "retaliation", -1),
+    "stay_stop": ("retaliation_exposure", "retaliation", -1),
     "vacuum": ("vacuum_exposure", "vacuum", -1),
     "road_move": ("ied_exposure", "ied", -1),
     "engagement": ("engagement_exposure", "engagement", -1),
@@ -34,7 +34,7 @@ PRICED_BY = {
 
 RULE_FAMILIES = {
     "define_decisions": {"mission_start"}, "distinction_penalty": {"present"},
-    "short_stay_retaliation": {"stay"}, "harm_averted": {"mitigation"},
+    "short_stay_retaliation": {"stay_stop"}, "harm_averted": {"mitigation"},
     "secure_area_satisfaction": {"satisfaction"}, "handover_vacuum": {"vacuum"},
     "road_movement_ied": {"road_move"}, "engagement_exposure": {"engagement"},
 }
