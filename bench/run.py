@@ -354,6 +354,8 @@ def check_targets(rows: list[dict[str, Any]]) -> None:
         if row.get("bound") is not None:
             best[row["case"]] = min(best.get(row["case"], math.inf), row["bound"])
     for row in rows:
+        if row.get("gap_points") is not None and abs(row["gap_points"]) < 1e-6:
+            row["gap_points"] = 0.0  # bound and score agree up to rounding
         bound = best.get(row["case"])
         row["best_bound"] = bound
         score = row.get("score")
@@ -433,6 +435,39 @@ def render(rows: list[dict[str, Any]], machine: dict[str, Any], time_limit: floa
     console.print(table)
 
 
+MARKDOWN_COLUMNS = (
+    ("case", "case", "s"), ("backend", "backend", "s"), ("status", "status", "s"),
+    ("build s", "build_seconds", ".2f"), ("solve s", "solve_seconds", ".1f"),
+    ("wall s", "wall_seconds", ".1f"), ("score", "score", ".1f"), ("bound", "bound", ".1f"),
+    ("gap pts", "gap_points", ".1f"), ("gap to best %", "gap_to_best_pct", ".2f"),
+    ("heuristic", "heuristic_score", ".1f"), ("score/heur.", "heuristic_ratio", ".3f"),
+    ("peak MiB", "peak_mib", ".0f"), ("5 ranked s", "ranked_seconds", ".1f"),
+    ("ranked/one", "ranked_ratio", ".2f"), ("plans", "ranked_plans", "d"),
+    ("P1/one", "ranked_best_vs_single", ".3f"), ("P5/P1", "ranked_last_vs_best", ".3f"),
+    ("missed", "missed", "s"),
+)
+
+
+def render_markdown(rows: list[dict[str, Any]]) -> str:
+    """The table as GitHub markdown, for the README's performance section."""
+    lines = ["| " + " | ".join(h for h, _, _ in MARKDOWN_COLUMNS) + " |",
+             "|" + "|".join("---" for _ in MARKDOWN_COLUMNS) + "|"]
+    for row in rows:
+        view = dict(row)
+        view["gap_to_best_pct"] = (None if row.get("gap_to_best") is None
+                                   else row["gap_to_best"] * 100)
+        view["peak_mib"] = max(row.get("peak_rss_mib") or 0,
+                               row.get("ranked_peak_rss_mib") or 0) or None
+        view["missed"] = ", ".join(k for k, ok in row.get("targets", {}).items()
+                                   if ok is False) or "—"
+        cells = []
+        for _, key, fmt in MARKDOWN_COLUMNS:
+            value = view.get(key)
+            cells.append("—" if value is None else format(value, fmt))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="pocplan benchmark (issue 8)")
     parser.add_argument("--sizes", default="S,M,L", help="comma-separated: S, M, L")
@@ -450,10 +485,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", choices=("current", "flow"), default="current",
                         help="formulation: the planner's (current) or a prototype from "
                              "bench/prototypes (flow: R3 as an O(T·L) flow)")
+    parser.add_argument("--report", type=Path,
+                        help="render the tables of an earlier --json file, run nothing")
+    parser.add_argument("--markdown", type=Path,
+                        help="also write the table as markdown here ('-' for stdout)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child_main(json.loads(args.child))
+        return 0
+    if args.report:
+        report = json.loads(args.report.read_text(encoding="utf-8"))
+        check_targets(report["rows"])
+        render(report["rows"], report["machine"], report["settings"]["time_limit"])
+        _write_markdown(args.markdown, report["rows"])
         return 0
 
     sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
@@ -504,7 +549,18 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(report, indent=2, default=str) + "\n",
                              encoding="utf-8")
     render(rows, machine, args.time_limit)
+    _write_markdown(args.markdown, rows)
     return 0
+
+
+def _write_markdown(path: Path | None, rows: list[dict[str, Any]]) -> None:
+    if path is None:
+        return
+    text = render_markdown(rows)
+    if str(path) == "-":
+        sys.stdout.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
