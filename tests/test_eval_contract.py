@@ -278,4 +278,5 @@ def test_evaluate_is_fast_on_a_full_size_plan(make_instance):
     for _ in range(20):
         evaluate(instance, plan)
     per_call = (time.perf_counter() - start) / 20
-    assert per_call < 0.05, f"evaluate took {per_call * 1000:.1f} ms"
+    # Catches an accidental quadratic walk (seconds), not speed: bench/ measures that.
+    assert per_call < 1.0, f"evaluate took {per_call * 1000:.1f} ms"
