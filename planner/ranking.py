@@ -23,7 +23,7 @@ from planner.text import weeks_phrase
 
 PresenceCounts = dict[tuple[str, str, int], int]
 TIE_TOLERANCE = 1e-9
-ALTERNATIVE_SHARE = 0.7
+ALTERNATIVE_SHARE = 0.6
 """An alternative gets at most this share of plan 1's time when plan 1 was proven optimal."""
 ALTERNATIVE_MIN_SECONDS = 1.0
 

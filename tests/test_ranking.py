@@ -169,7 +169,7 @@ def test_alternatives_are_capped_by_plan_ones_time_when_it_was_proven():
 
     from planner.ranking import alternative_seconds
     proven = SimpleNamespace(status="optimal", seconds=10.0)
-    assert alternative_seconds(60.0, 4, proven) == pytest.approx(7.0)   # 0.7 × 10 s
+    assert alternative_seconds(60.0, 4, proven) == pytest.approx(6.0)   # 0.6 × 10 s
     assert alternative_seconds(8.0, 4, proven) == pytest.approx(2.0)    # the budget's share
     quick = SimpleNamespace(status="optimal", seconds=0.01)
     assert alternative_seconds(60.0, 4, quick) == pytest.approx(1.0)    # at least 1 s
