@@ -241,23 +241,7 @@ def child_ranked(job: dict[str, Any]) -> dict[str, Any]:
             "ranked_statuses": [p.status for p in ranked.plans]}
 
 
-def use_variant(variant: str) -> None:
-    """Swap in a formulation prototype from bench/prototypes everywhere the planner builds
-    its model, for an A/B comparison in the same harness."""
-    if variant == "current":
-        return
-    import planner.formulation
-    import planner.ranking
-    import planner.solve
-    from bench.prototypes import stay_flow
-
-    builders = {"flow": lambda instance: stay_flow.build(instance, "flow")}
-    for module in (planner.formulation, planner.solve, planner.ranking):
-        module.build_formulation = builders[variant]
-
-
 def child_main(job: dict[str, Any]) -> None:
-    use_variant(job.get("variant", "current"))
     try:
         out = child_ranked(job) if job["mode"] == "ranked" else child_single(job)
     except Exception as exc:  # noqa: BLE001 - a failed case is a result, not a crash
@@ -482,9 +466,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-flagship", action="store_true")
     parser.add_argument("--skip-ranked", action="store_true")
     parser.add_argument("--workdir", type=Path, help="where generated scenarios are written")
-    parser.add_argument("--variant", choices=("current", "flow"), default="current",
-                        help="formulation: the planner's (current) or a prototype from "
-                             "bench/prototypes (flow: R3 as an O(T·L) flow)")
     parser.add_argument("--report", type=Path,
                         help="render the tables of an earlier --json file, run nothing")
     parser.add_argument("--markdown", type=Path,
@@ -511,8 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"schema_version": SCHEMA_VERSION, "machine": machine,
               "settings": {"sizes": sizes, "backends": backends, "time_limit": args.time_limit,
                            "seed": args.seed, "k": args.k, "flagship": not args.no_flagship,
-                           "ranked": not args.skip_ranked, "cbc_sizes": sorted(cbc_sizes),
-                           "variant": args.variant},
+                           "ranked": not args.skip_ranked, "cbc_sizes": sorted(cbc_sizes)},
               "targets": TARGETS, "rows": rows}
     timeout = 3 * args.time_limit + 600
     for case, path in scenario_cases(sizes, args.seed, not args.no_flagship, workdir):
@@ -520,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
             if backend == "cbc" and case != "flagship" and case not in cbc_sizes:
                 continue
             job = {"scenario": str(path), "backend": backend, "time_limit": args.time_limit,
-                   "seed": 0, "k": args.k, "variant": args.variant}
+                   "seed": 0, "k": args.k}
             print(f"[bench] {case} {backend}: one plan …", file=sys.stderr, flush=True)
             row = {"case": case, "backend": backend, "scenario": str(path)}
             row |= run_child(job | {"mode": "single"}, timeout)

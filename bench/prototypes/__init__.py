@@ -1,1 +1,0 @@
-"""Formulation prototypes measured by the benchmark; not used by pocplan itself."""
