@@ -156,7 +156,8 @@ def _send_unit(draft: _Draft, h: str, keep_escorts: bool) -> bool:
     equally near units (all units of one base), the one whose own stay there is longest
     (its pinned or earlier weeks at h included), then by id."""
     instance = draft.instance
-    covered = {t for t in instance.weeks if draft.present(h, t)}
+    covered = {t for (_, t), a in draft.ground.items()  # one pass, not one per week
+               if a.hotspot == h and a.task == "presence"}
     best: tuple[tuple[float, int, str], list[int]] | None = None
     for unit in instance.ground_units:
         if not (unit.spec.presence and instance.in_range(unit.id, h)):

@@ -130,7 +130,8 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(), *,
     start_plan = heuristic if warm_start is True else (warm_start or None)
     start_values = _start_values(f, start_plan) if start_plan is not None else None
 
-    remaining = max(0.05, options.time_limit - build_seconds)
+    # Build, heuristic and warm start all come out of the budget: the limit covers them.
+    remaining = max(0.05, options.time_limit - (time.perf_counter() - started))
     if backend == "highs" and start_values is not None and remaining >= HYBRID_MIN_SECONDS:
         outcome = _run_hybrid(f, remaining, options, start_values)
     else:
