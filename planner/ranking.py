@@ -288,17 +288,25 @@ def _runs(instance: Instance, old: dict[int, str], new: dict[int, str]):
         yield current, *key
 
 
+def mission_changes(before: Plan | None, after: Plan | None
+                    ) -> list[tuple[str, int | None, int | None]]:
+    """(priority, start week before, start week after) for every civilian mission added,
+    dropped or moved between two plans (None: not scheduled), in id order."""
+    was = {m.priority: m.start_week for m in before.missions} if before else {}
+    now = {m.priority: m.start_week for m in after.missions} if after else {}
+    return [(p, was.get(p), now.get(p)) for p in sorted(set(was) | set(now))
+            if was.get(p) != now.get(p)]
+
+
 def _mission_changes(instance: Instance, best: Plan, plan: Plan) -> list[str]:
-    was = {m.priority: m.start_week for m in best.missions}
-    now = {m.priority: m.start_week for m in plan.missions}
     names = _short_names(instance)
     out = []
-    for p in sorted(set(was) | set(now)):
+    for p, old, new in mission_changes(best, plan):
         place = names[instance.missions[p].hotspot]
-        if p not in now:
+        if new is None:
             out.append(f"drops the {place} mission {p}")
-        elif p not in was:
-            out.append(f"adds the {place} mission {p} in week {now[p]}")
-        elif was[p] != now[p]:
-            out.append(f"moves the {place} mission {p} to week {now[p]} (from {was[p]})")
+        elif old is None:
+            out.append(f"adds the {place} mission {p} in week {new}")
+        else:
+            out.append(f"moves the {place} mission {p} to week {new} (from {old})")
     return out

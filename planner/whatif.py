@@ -51,6 +51,7 @@ from planner.checks import run_checks
 from planner.evaluator import Evaluation, evaluate
 from planner.instance import Instance
 from planner.loader import CheckContext, MarkIndex, Problem, Source
+from planner.ranking import mission_changes
 from planner.solve import SolveOptions, SolveResult, solve
 from planner.text import weeks_phrase
 
@@ -730,16 +731,14 @@ def moved_assignments(base_instance: Instance, var_instance: Instance, baseline:
 
 
 def mission_moves(baseline: Plan | None, variant: Plan | None) -> tuple[str, ...]:
-    was = {m.priority: m.start_week for m in baseline.missions} if baseline else {}
-    now = {m.priority: m.start_week for m in variant.missions} if variant else {}
     out = []
-    for p in sorted(set(was) | set(now)):
-        if p not in now:
-            out.append(f"drops mission {p} (week {was[p]})")
-        elif p not in was:
-            out.append(f"schedules mission {p} in week {now[p]}")
-        elif was[p] != now[p]:
-            out.append(f"moves mission {p} to week {now[p]} (from {was[p]})")
+    for p, old, new in mission_changes(baseline, variant):
+        if new is None:
+            out.append(f"drops mission {p} (week {old})")
+        elif old is None:
+            out.append(f"schedules mission {p} in week {new}")
+        else:
+            out.append(f"moves mission {p} to week {new} (from {old})")
     return tuple(out)
 
 
