@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -92,7 +91,6 @@ def _probe_cpsat() -> None:
 # ====================================================================== HiGHS
 def solve_highs(model: LinearModel, *, time_limit: float, seed: int,
                 start: list[float] | None = None, progress: Progress | None = None,
-                objective_cutoff: float | None = None,
                 node_limit: int | None = None) -> BackendResult:
     try:
         import highspy
@@ -128,8 +126,6 @@ def solve_highs(model: LinearModel, *, time_limit: float, seed: int,
     h.passModel(lp)
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
-    if objective_cutoff is not None:
-        h.setOptionValue("objective_bound", float(objective_cutoff))
     if start is not None:
         solution = highspy.HighsSolution()
         solution.col_value = list(start)
@@ -171,7 +167,6 @@ def _subscribe_progress(h, progress: Progress) -> None:  # noqa: ANN001
 # ====================================================================== CBC (PuLP)
 def solve_cbc(model: LinearModel, *, time_limit: float, seed: int,
               start: list[float] | None = None, progress: Progress | None = None,
-              objective_cutoff: float | None = None,
               node_limit: int | None = None) -> BackendResult:
     try:
         import pulp
@@ -221,7 +216,6 @@ def solve_cbc(model: LinearModel, *, time_limit: float, seed: int,
 # ====================================================================== CP-SAT
 def solve_cpsat(model: LinearModel, *, time_limit: float, seed: int,
                 start: list[float] | None = None, progress: Progress | None = None,
-                objective_cutoff: float | None = None,
                 node_limit: int | None = None) -> BackendResult:
     try:
         from ortools.sat.python import cp_model
@@ -309,10 +303,3 @@ BACKENDS: dict[str, Callable[..., BackendResult]] = {
     "cbc": solve_cbc,
     "cpsat": solve_cpsat,
 }
-
-
-def run_backend(name: str, model: LinearModel, **options) -> tuple[BackendResult, float]:  # noqa: ANN003
-    """Run one backend and time it, seconds of wall clock."""
-    started = time.perf_counter()
-    result = BACKENDS[name](model, **options)
-    return result, time.perf_counter() - started

@@ -205,16 +205,6 @@ class Formulation:
             values[self.w[ms.priority, ms.start_week]] = 1
         return dict(values)
 
-    # ------------------------------------------------------------------ ranking
-    def presence_counts(self, values: list[float]) -> dict[tuple[str, str, int], int]:
-        """n[kind, h, t] of DESIGN.md §6: units of each kind present."""
-        counts: dict[tuple[str, str, int], int] = defaultdict(int)
-        for (k, h, t), v in self.n.items():
-            c = round(values[v])
-            if c:
-                counts[self.class_of(k).info.spec.kind, h, t] += c
-        return dict(counts)
-
 
 # ====================================================================== decisions
 def define_decisions(f: Formulation) -> None:
