@@ -29,8 +29,8 @@ from models.scenario import Scenario
 from planner.instance import Instance
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CONTRACTS = SHARED / "contracts"
+CONTRACTS = REPO / "docs" / "contract"
+"""The output contract's schema and the worked examples, kept in the repository."""
 
 KM_PER_DEGREE = 6371 * math.pi / 180
 """Great-circle length of one degree of latitude, km (FAR's distance from CAMP)."""

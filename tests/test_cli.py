@@ -28,7 +28,7 @@ from planner.loader import load_scenario
 from planner.schema import priorities_json_schema, scenario_json_schema
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 SCENARIOS = REPO / "scenarios"
 TUTORIAL = SCENARIOS / "tutorial.yaml"
 BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
@@ -79,7 +79,7 @@ def run(*args: str, **env: str | None):
 
 @pytest.fixture(scope="session")
 def output_validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads((SHARED / "contracts" / "plan-output.schema.json").read_text("utf-8"))
+    schema = json.loads((DOCS / "contract" / "plan-output.schema.json").read_text("utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
 

@@ -28,7 +28,7 @@ from planner.schema import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 OFFICES = FIXTURES / "offices_scenario"
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -46,7 +46,7 @@ def problems(tmp_path: Path, text: str, name: str = "scen.yaml") -> list[str]:
 
 # ---------------------------------------------------------------------------- loading
 def test_tiny_hand_loads_clean():
-    path = SHARED / "contracts" / "examples" / "tiny_hand.yaml"
+    path = DOCS / "contract" / "examples" / "tiny_hand.yaml"
     loaded = load_scenario(path)
     assert loaded.warnings == ()
     assert loaded.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -440,7 +440,7 @@ def test_schemas_are_valid_draft_2020_12():
 
 def test_schema_agrees_with_the_loader_on_examples():
     validator = Draft202012Validator(scenario_json_schema())
-    for path in (SHARED / "contracts" / "examples" / "tiny_hand.yaml", FIXTURES / "minimal.yaml"):
+    for path in (DOCS / "contract" / "examples" / "tiny_hand.yaml", FIXTURES / "minimal.yaml"):
         data, _ = parse_yaml_file(path)
         assert list(validator.iter_errors(data)) == []
     data, _ = parse_yaml_file(FIXTURES / "minimal.yaml")

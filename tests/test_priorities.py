@@ -29,7 +29,7 @@ from planner.priorities import (
 from planner.solve import SolveOptions, solve
 from tests.factory import instance_of, random_scenario
 
-SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "contracts" / "plan-output.schema.json"
+SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "contract" / "plan-output.schema.json"
 ENV = {"COLUMNS": "160", "NO_COLOR": "1", "POCPLAN_DEBUG": None, "FORCE_COLOR": None}
 FAST = SolveOptions(time_limit=10)
 

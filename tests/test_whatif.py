@@ -41,7 +41,7 @@ from tests.conftest import build_plan
 
 REPO = Path(__file__).resolve().parents[1]
 TUTORIAL = REPO / "scenarios" / "tutorial.yaml"
-SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "contracts" / "plan-output.schema.json"
+SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "contract" / "plan-output.schema.json"
 ENV = {"COLUMNS": "140", "NO_COLOR": "1", "POCPLAN_DEBUG": None, "FORCE_COLOR": None}
 FAST = SolveOptions(time_limit=10)
 
