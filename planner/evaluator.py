@@ -580,14 +580,11 @@ def _metric(key: str) -> Callable[[MetricFn], MetricFn]:
     return tag
 
 
-@_metric("harm_averted")
-def harm_averted(instance: Instance, view: PlanView) -> tuple[float, tuple[Term, ...]]:
-    """Metric: harm_averted = Σ_{h,c,t} risk[h,c,t] × min(cap_c, Σ_{u present at h in t}
-    e[u,c] + Σ_{air u} n[u,h,t] × e[u,c]) — "all sorties count, whatever their task;
-    escorts do not". Summed flat over sorted hotspots, then categories, then weeks (the
-    order of the reference result of tiny_hand, to the last bit); one term per (h, t)."""
-    total = 0.0
-    by_week: dict[Key, float] = defaultdict(float)
+def _averted_parts(instance: Instance, view: PlanView) -> list[tuple[str, int, float]]:
+    """(hotspot, week, harm averted in one category) for every category with risk and some
+    effect, in the order harm_averted sums them: sorted hotspots, then categories, then
+    weeks (the order of the reference result of tiny_hand, to the last bit)."""
+    parts: list[tuple[str, int, float]] = []
     for h in sorted(instance.hotspot_ids):
         for c in ThreatCategory:
             cap = instance.caps[c]
@@ -601,9 +598,34 @@ def harm_averted(instance: Instance, view: PlanView) -> tuple[float, tuple[Term,
                 for u, n in view.sorties_at.get((h, t), ()):
                     effect += n * instance.units[u].spec.effects.get(c, 0.0)
                 if effect:
-                    averted = risk * min(cap, effect)
-                    total += averted
-                    by_week[h, t] += averted
+                    parts.append((h, t, risk * min(cap, effect)))
+    return parts
+
+
+def _averted_cells(parts: list[tuple[str, int, float]]) -> dict[Key, float]:
+    cells: dict[Key, float] = defaultdict(float)
+    for h, t, averted in parts:
+        cells[h, t] += averted
+    return dict(cells)
+
+
+def harm_averted_by_cell(instance: Instance, plan: Plan) -> dict[Key, float]:
+    """(hotspot, week) → harm averted there (unweighted risk points), for every cell where
+    the plan averts some harm; the cells add up to the plan's harm_averted (the same
+    contributions the metric sums). Residual risk of a cell = total_risk − this."""
+    return _averted_cells(_averted_parts(instance, PlanView.build(instance, plan)))
+
+
+@_metric("harm_averted")
+def harm_averted(instance: Instance, view: PlanView) -> tuple[float, tuple[Term, ...]]:
+    """Metric: harm_averted = Σ_{h,c,t} risk[h,c,t] × min(cap_c, Σ_{u present at h in t}
+    e[u,c] + Σ_{air u} n[u,h,t] × e[u,c]) — "all sorties count, whatever their task;
+    escorts do not". Summed flat in `_averted_parts` order; one term per (h, t)."""
+    parts = _averted_parts(instance, view)
+    total = 0.0
+    for _, _, averted in parts:
+        total += averted
+    by_week = _averted_cells(parts)
     weight = instance.policy.weights.harm
     terms = tuple(Term("harm_averted", h, t, weight * by_week[h, t],
                        f"harm averted at {h} in week {t}") for h, t in sorted(by_week))
@@ -826,6 +848,15 @@ def plan_warnings(instance: Instance, view: PlanView) -> tuple[PlanWarning, ...]
     return tuple(out)
 
 
+# ====================================================================== score
+def score_parts(instance: Instance, metrics: Metrics) -> tuple[tuple[str, float], ...]:
+    """(metric, signed score points) of each score term of §5, in SCORE_TERMS order:
+    sign × weight × metric. The score is their sum, in this order (`evaluate`)."""
+    return tuple((metric, sign * getattr(instance.policy.weights, weight_name)
+                  * getattr(metrics, metric))
+                 for metric, weight_name, sign in SCORE_TERMS)
+
+
 # ====================================================================== evaluate
 def evaluate(instance: Instance, plan: Plan) -> Evaluation:
     """Judge one plan under evaluation contract v1 (DESIGN.md §5).
@@ -844,8 +875,8 @@ def evaluate(instance: Instance, plan: Plan) -> Evaluation:
         terms.extend(fn_terms)
     metrics = Metrics(**values)  # type: ignore[arg-type]
     score = 0.0
-    for metric, weight_name, sign in SCORE_TERMS:
-        score += sign * getattr(instance.policy.weights, weight_name) * values[metric]
+    for _, points in score_parts(instance, metrics):
+        score += points
     return Evaluation(score=score, metrics=metrics, violations=violations, terms=tuple(terms),
                       satisfaction=satisfaction(instance, view),
                       warnings=plan_warnings(instance, view))
