@@ -1,7 +1,7 @@
 """pocplan: ranked protection-of-civilians operation plans from the command line.
 
 A thin layer (STYLE.md 8): parse → load and validate → plan → render. Machine output
-(`--format json|csv|geojson|markdown`, `schema`) goes to stdout and nothing else does;
+(`--format json|csv|geojson|markdown|html`, `schema`) goes to stdout and nothing else does;
 everything human (progress, problems, notes) goes to stderr, except the terminal report
 of `plan --format table` and the summary of `validate`, which are the output.
 
@@ -95,6 +95,8 @@ class Format(StrEnum):
     markdown = "markdown"
     csv = "csv"
     geojson = "geojson"
+    html = "html"
+    png = "png"
 
 
 class SchemaKind(StrEnum):
@@ -275,7 +277,18 @@ def schema(
 
 
 # ====================================================================== plan
-def _check_output(output: Path | None) -> None:
+def _check_output(output: Path | None, fmt: Format | None = None) -> None:
+    if fmt is Format.png:
+        if output is None:
+            raise typer.BadParameter("--format png writes files: give --output DIR",
+                                     param_hint="--output")
+        if output.exists() and not output.is_dir():
+            raise typer.BadParameter(f"{output} is not a directory", param_hint="--output")
+        if not output.exists() and not (output.parent if str(output.parent) else
+                                        Path(".")).is_dir():
+            raise typer.BadParameter(f"directory {output.parent} does not exist",
+                                     param_hint="--output")
+        return
     if output is None:
         return
     parent = output.parent if str(output.parent) else Path(".")
@@ -352,6 +365,14 @@ def _render(outcome: Outcome, fmt: Format, *, show: int, assumptions: bool,
         emit(geojson_text(outcome), output, err)
     elif fmt is Format.markdown:
         emit(markdown_briefing(outcome, show=show), output, err)
+    elif fmt in (Format.html, Format.png):
+        from planner.outputs.html import html_briefing, write_png_figures
+
+        if fmt is Format.html:
+            emit(html_briefing(outcome, show=show), output, err)
+        else:
+            for path in write_png_figures(outcome, output, show=show):  # type: ignore[arg-type]
+                err.print(f"wrote {path}", highlight=False)
     elif output is not None:
         buffer = Console(file=io.StringIO(), width=max(REPORT_WIDTH, out.width),
                          color_system=None)
@@ -401,7 +422,8 @@ def plan(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the output to this file (atomically) instead of "
-                               "stdout.", show_default=False)] = None,
+                               "stdout; with --format png, the directory for the PNG "
+                               "figures.", show_default=False)] = None,
     assumptions: Annotated[bool, typer.Option(
         "--assumptions", help="Show the effects, caps and policy in force.")] = False,
 ) -> None:
@@ -409,7 +431,7 @@ def plan(
     if show > plans:
         raise typer.BadParameter(f"--show {show} is beyond --plans {plans}",
                                  param_hint="--show")
-    _check_output(output)
+    _check_output(output, fmt)
     out, err = consoles()
     path = scenario if scenario is not None else FLAGSHIP
     loaded = load_or_exit(path)
