@@ -57,6 +57,8 @@ class WhatIfSolver(StrEnum):
 class WhatIfFormat(StrEnum):
     table = "table"
     json = "json"
+    html = "html"
+    png = "png"
 
 
 def register(app: typer.Typer) -> None:
@@ -114,19 +116,31 @@ def whatif(
     seed: Annotated[int, typer.Option(min=0, help="Solver random seed.")] = 0,
     fmt: Annotated[WhatIfFormat, typer.Option("--format", "-f", help="Output format.")
                    ] = WhatIfFormat.table,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", show_default=False,
+        help="html: write the briefing to this file (atomically) instead of stdout; png: "
+             "the directory for the figures.")] = None,
 ) -> None:
     """What-if: the scenario as changed, side by side with the original."""
     import cli
+
+    if fmt in (WhatIfFormat.html, WhatIfFormat.png):
+        if marginal:
+            raise cli.fail(cli.ExitCode.USAGE, "--format html|png shows a comparison, not "
+                           "--marginal; use table or json")
+        cli._check_output(output, cli.Format(fmt.value))
+    elif output is not None:
+        raise cli.fail(cli.ExitCode.USAGE, "--output goes with --format html or png")
 
     written = {"add_units": add_unit or [], "remove_units": remove_unit or [],
                "garrisons": garrison or [], "requires": require or [], "forbids": forbid or [],
                "weights": weight or [], "policies": policy or []}
     _whatif(cli, scenario, written, marginal,
-            SolveOptions(solver=solver.value, time_limit=time_limit, seed=seed), fmt)
+            SolveOptions(solver=solver.value, time_limit=time_limit, seed=seed), fmt, output)
 
 
 def _whatif(cli: Any, path: Path, written: dict[str, list[str]], marginal: bool,
-            options: SolveOptions, fmt: WhatIfFormat) -> None:
+            options: SolveOptions, fmt: WhatIfFormat, output: Path | None = None) -> None:
     out, err = cli.consoles()
     try:
         changes = parse_changes(**written)
@@ -156,7 +170,10 @@ def _whatif(cli: Any, path: Path, written: dict[str, list[str]], marginal: bool,
         return
     assert variant is not None
     comparison = _run_compare(cli, loaded, variant, options, err)
-    _emit_comparison(out, info, comparison, fmt)
+    if fmt in (WhatIfFormat.html, WhatIfFormat.png):
+        _emit_briefing(cli, info, comparison, fmt, output, err)
+    else:
+        _emit_comparison(out, info, comparison, fmt)
     _exit_for(cli, comparison.baseline, "the scenario as given")
     _exit_for(cli, comparison.result, "the changed scenario")
 
@@ -342,6 +359,24 @@ def _emit_comparison(out: Console, info: ScenarioInfo, comparison: Comparison,
         _json(comparison_document(info, comparison))
     else:
         render_comparison(out, info, comparison)
+
+
+def _emit_briefing(cli: Any, info: ScenarioInfo, comparison: Comparison, fmt: WhatIfFormat,
+                   output: Path | None, err: Console) -> None:
+    """The what-if as an HTML briefing, or the changed plan's figures as PNG files."""
+    from planner.outputs.html import whatif_briefing, whatif_columns, write_png_figures
+
+    c = comparison
+    baseline = single_outcome(info, c.baseline_instance, c.baseline, "the scenario as given")
+    variant = single_outcome(info, c.variant_instance, c.result, "the scenario as changed")
+    if fmt is WhatIfFormat.html:
+        cli.emit(whatif_briefing(baseline, variant,
+                                 changes=[ch.text() for ch in c.variant.changes],
+                                 deltas=c.deltas, moved=c.moved), output, err)
+    elif variant.plans:
+        for path in write_png_figures(variant, output,
+                                      columns=whatif_columns(baseline, variant)):
+            err.print(f"wrote {path}", highlight=False)
 
 
 # ====================================================================== marginal

@@ -87,6 +87,9 @@ def svg_text(fig: Figure, salt: str) -> str:
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
     text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
+    # matplotlib names elements figure_1, axes_1, …: prefix every id and every reference
+    # to one, so that several figures can share a page.
+    text = re.sub(r'(\sid="|href="#|url\(#)', lambda m: f"{m.group(1)}{salt}-", text)
     return text.strip() + "\n"
 
 
