@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from planner.evaluator import evaluate, harm_averted_by_cell, score_parts
-from planner.heuristic import staff_heuristic
-from planner.instance import Instance
-from planner.loader import load_scenario
+from planner.domain.instance import Instance
+from planner.inputs.loader import load_scenario
+from planner.rules.evaluator import evaluate, harm_averted_by_cell, score_parts
+from planner.search.heuristic import staff_heuristic
 from tests.conftest import REPO
 
 

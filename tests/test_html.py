@@ -21,13 +21,11 @@ from typer.testing import CliRunner
 
 import cli
 from models.plan import Plan
-from planner.evaluator import evaluate
-from planner.heuristic import staff_heuristic
-from planner.instance import Instance
-from planner.loader import load_scenario
-from planner.output import Outcome, PlanEntry, ScenarioInfo, outcome_from_heuristic
+from planner.domain.instance import Instance
+from planner.inputs.loader import load_scenario
 from planner.outputs import charts
 from planner.outputs.basemap import boundary_file, clip_ring, country_outlines
+from planner.outputs.documents import Outcome, PlanEntry, ScenarioInfo, outcome_from_heuristic
 from planner.outputs.html import (
     CHECK_ATTRIBUTE,
     PNG_FILES,
@@ -35,6 +33,8 @@ from planner.outputs.html import (
     page,
     write_png_figures,
 )
+from planner.rules.evaluator import evaluate
+from planner.search.heuristic import staff_heuristic
 from tests.conftest import REPO, scenario_dict
 
 SCENARIOS = REPO / "scenarios"

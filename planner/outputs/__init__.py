@@ -1,1 +1,1 @@
-"""Renderings of a planning run for people: the HTML briefing and its figures."""
+

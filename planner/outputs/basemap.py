@@ -27,7 +27,7 @@ the Sahel's borders are the same in every point of view)."""
 BOUNDARY_SOURCE = "Natural Earth 1:10m admin-0 countries (public domain)"
 
 EARTH_RADIUS_KM = 6371.0
-"""As the planner's distances (planner.instance.great_circle_km)."""
+"""As the planner's distances (planner.domain.instance.great_circle_km)."""
 
 BBox = tuple[float, float, float, float]
 """(min lon, min lat, max lon, max lat), degrees."""

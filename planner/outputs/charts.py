@@ -35,17 +35,17 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from models.base import UnitKind
-from planner.evaluator import Evaluation, harm_averted_by_cell, score_parts
-from planner.instance import Instance
-from planner.output import Outcome, PlanEntry
+from planner.domain.instance import Instance
+from planner.domain.text import week_ranges
 from planner.outputs.basemap import (
     circle,
     clip_ring,
     country_outlines,
     km_per_degree_lon,
 )
-from planner.report import unit_codes
-from planner.text import week_ranges
+from planner.outputs.documents import Outcome, PlanEntry
+from planner.outputs.report import unit_codes
+from planner.rules.evaluator import Evaluation, harm_averted_by_cell, score_parts
 
 RISK_CMAP = "YlOrRd"
 """Colour map of residual risk (map and heat map share it)."""

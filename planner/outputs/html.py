@@ -7,8 +7,8 @@ never reach one. Every string from the scenario is HTML-escaped here; figure tex
 escaped by matplotlib's SVG writer.
 
 The header, trade-off rows, priority accounts, warnings and assumptions are the Markdown
-briefing's data (`planner.report`, `planner.output`), laid out as HTML; the numbers come
-from the evaluator. The same outcome gives the same bytes.
+briefing's data (`planner.outputs.report`, `planner.outputs.documents`), laid out as HTML;
+the numbers come from the evaluator. The same outcome gives the same bytes.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from models.base import ThreatCategory
-from planner.files import write_atomic
-from planner.output import MET, PARTIAL, Outcome, PlanEntry, assumptions
+from planner.domain.files import write_atomic
 from planner.outputs import charts
 from planner.outputs.basemap import BOUNDARY_SOURCE
-from planner.report import (
+from planner.outputs.documents import Outcome, PlanEntry, assumptions
+from planner.outputs.report import (
     TRADEOFF_COLUMNS,
     accounts_by_office,
     horizon_text,
@@ -40,6 +40,7 @@ from planner.report import (
     unit_schedule,
     warning_lines,
 )
+from planner.rules.accounts import MET, PARTIAL
 
 CHECK_ATTRIBUTE = "data-pocplan-check"
 """Set on <html> by the page's script once loaded: `ok`, or `error: …` naming each script
