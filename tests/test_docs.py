@@ -1,6 +1,7 @@
 """The repository carries its own documentation: every relative link in README.md and
 docs/*.md leads to a file of the repository (and, for a Markdown target with an anchor, to
-one of its headings), and no tracked file points outside the repository to `../shared`."""
+one of its headings), and no tracked file points outside the repository to the shared
+design folder next to it."""
 
 import re
 import subprocess
