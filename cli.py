@@ -35,11 +35,12 @@ from rich.console import Console
 from rich.text import Text
 from typer.exceptions import TyperException
 
-from planner.evaluator import evaluate
-from planner.files import write_atomic
-from planner.instance import Instance
-from planner.loader import LoadedScenario, ScenarioError, load_scenario
-from planner.output import (
+from planner.analysis.pricing import DEFAULT_PRICE_LIMIT
+from planner.domain.files import write_atomic
+from planner.domain.instance import Instance
+from planner.inputs.loader import LoadedScenario, ScenarioError, load_scenario
+from planner.inputs.schema import priorities_json_schema, scenario_json_schema, schema_text
+from planner.outputs.documents import (
     Outcome,
     ScenarioInfo,
     geojson_text,
@@ -48,9 +49,8 @@ from planner.output import (
     plan_csv,
     plan_json,
 )
-from planner.priorities import DEFAULT_PRICE_LIMIT
-from planner.report import markdown_briefing, render_plan_report, render_validation
-from planner.schema import priorities_json_schema, scenario_json_schema, schema_text
+from planner.outputs.report import markdown_briefing, render_plan_report, render_validation
+from planner.rules.evaluator import evaluate
 
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
 FLAGSHIP = SCENARIOS_DIR / "central_mali_2018.yaml"
@@ -288,9 +288,9 @@ def _check_output(output: Path | None) -> None:
 def _plan_with_solver(loaded: LoadedScenario, instance: Instance, err: Console, *, plans: int,
                       solver: str, time_limit: float, seed: int,
                       min_difference: int | None, price_limit: int) -> Outcome:
-    from planner.backends import SolverMissing
-    from planner.ranking import rank_plans
-    from planner.solve import SolveOptions
+    from planner.milp.backends import SolverMissing
+    from planner.search.ranking import rank_plans
+    from planner.search.solve import SolveOptions
 
     with solving(err, f"Planning {plans} COA(s) with {solver} "
                       f"(limit {time_limit:g} s)") as progress:
@@ -315,7 +315,7 @@ def _priority_accounts(instance: Instance, ranked: Any, options: Any, price_limi
                        progress: SolveProgress) -> dict | None:
     """Every priority met / partial / unmet with its reason, and a price (the score lost
     when the plan must meet it) for up to `price_limit` of those not met (issue 7)."""
-    from planner.priorities import account_priorities
+    from planner.analysis.pricing import account_priorities
 
     if not ranked.plans:
         return None
@@ -328,7 +328,7 @@ def _priority_accounts(instance: Instance, ranked: Any, options: Any, price_limi
 
 def _plan_with_heuristic(loaded: LoadedScenario, instance: Instance, err: Console,
                          plans: int) -> Outcome:
-    from planner.heuristic import InfeasibleScenario, staff_heuristic
+    from planner.search.heuristic import InfeasibleScenario, staff_heuristic
 
     started = time.perf_counter()
     with solving(err, "Running the staff heuristic"):
@@ -452,7 +452,7 @@ def _root(
     """pocplan: decision support for protection-of-civilians operations planning."""
 
 
-EXTENSIONS = ("planner.cli_whatif", "planner.cli_priorities")
+EXTENSIONS = ("planner.commands.whatif", "planner.commands.priorities")
 """Modules adding sub-commands (issue 7); each defines `register(app: typer.Typer)`."""
 
 

@@ -7,10 +7,10 @@ For the flagship (`scenarios/central_mali_2018.yaml`) and each generated size, a
 backend, one fresh Python process per measurement (so peak RSS is that case's alone):
 
 - *single*: load, compile the instance, build the MILP (build seconds, model size), solve
-  one plan through `planner.solve.solve` exactly as the CLI does (solve seconds, split
+  one plan through `planner.search.solve.solve` exactly as the CLI does (solve seconds, split
   into staff heuristic, warm start, backend and the rest), the evaluator's score, the
   backend's dual bound, the gap in score units, the staff heuristic's score and the ratio;
-- *ranked*: `planner.ranking.rank_plans(instance, k=5)` under the same time limit, timed
+- *ranked*: `planner.search.ranking.rank_plans(instance, k=5)` under the same time limit, timed
   against the single plan's wall time of the same case.
 
 All cases run one after the other in one invocation so that ratios hold on a noisy
@@ -56,11 +56,11 @@ TARGETS = {
 
 # ====================================================================== child side
 def load_scenario(path: Path):  # noqa: ANN201 - models.scenario.Scenario
-    """The scenario as the CLI loads it: `planner.loader.load_scenario` when it exists
+    """The scenario as the CLI loads it: `planner.inputs.loader.load_scenario` when it exists
     (office priority files merged, whole-scenario checks), else the model alone with the
     `priority_files` merged here."""
     try:
-        from planner.loader import load_scenario as loader
+        from planner.inputs.loader import load_scenario as loader
     except ImportError:
         return _load_without_loader(path)
     loaded = loader(path)
@@ -125,7 +125,7 @@ class _Timers:
 
 def _native_label(timers: _Timers) -> Callable[[], str]:
     """HiGHS on the full model runs in the `pocplan-highs` thread beside neighbourhood
-    search (planner.solve._run_hybrid), whose sub-MIPs run in the caller's thread."""
+    search (planner.search.solve._run_hybrid), whose sub-MIPs run in the caller's thread."""
     def label() -> str:
         if timers.hybrid and threading.current_thread().name != "pocplan-highs":
             return "lns_native_seconds"
@@ -165,11 +165,11 @@ def _instrument(timers: _Timers, solve_module: Any, backend: str) -> None:
 
 def child_single(job: dict[str, Any]) -> dict[str, Any]:
     """One plan, as `pocplan plan` computes it, with the time split by phase."""
-    import planner.formulation
-    import planner.solve as solve_module
-    from planner.instance import Instance
+    import planner.milp.formulation
+    import planner.search.solve as solve_module
+    from planner.domain.instance import Instance
 
-    build_formulation = planner.formulation.build_formulation
+    build_formulation = planner.milp.formulation.build_formulation
     out: dict[str, Any] = {}
     started = time.perf_counter()
     scenario = load_scenario(Path(job["scenario"]))
@@ -221,9 +221,9 @@ def child_single(job: dict[str, Any]) -> dict[str, Any]:
 
 def child_ranked(job: dict[str, Any]) -> dict[str, Any]:
     """K ranked plans under the same time limit, wall seconds from load to last plan."""
-    from planner.instance import Instance
-    from planner.ranking import rank_plans
-    from planner.solve import SolveOptions
+    from planner.domain.instance import Instance
+    from planner.search.ranking import rank_plans
+    from planner.search.solve import SolveOptions
 
     instance = Instance.build(load_scenario(Path(job["scenario"])))
     started = time.perf_counter()

@@ -24,8 +24,8 @@ from typer.testing import CliRunner
 
 import cli
 from cli import ExitCode
-from planner.loader import load_scenario
-from planner.schema import priorities_json_schema, scenario_json_schema
+from planner.inputs.loader import load_scenario
+from planner.inputs.schema import priorities_json_schema, scenario_json_schema
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -216,9 +216,9 @@ def test_a_pin_the_garrison_forbids_is_refused_at_load(tmp_path):
 def without_load_checks(monkeypatch):
     """The loader refuses contradictory pins itself (exit 3). With its cross checks off,
     the same file reaches the solver, which must find it infeasible: the CLI's exit 4."""
-    import planner.loader
+    import planner.inputs.loader
 
-    monkeypatch.setattr(planner.loader, "run_checks", lambda ctx: [])
+    monkeypatch.setattr(planner.inputs.loader, "run_checks", lambda ctx: [])
 
 
 @pytest.mark.parametrize("solver", ["auto", "heuristic"])
@@ -253,21 +253,21 @@ def _fake_ranking(status: str, message: str = ""):
 
 
 def test_no_plan_in_time_exits_5(monkeypatch):
-    import planner.ranking
+    import planner.search.ranking
 
-    monkeypatch.setattr(planner.ranking, "rank_plans", _fake_ranking("no_solution", "time"))
+    monkeypatch.setattr(planner.search.ranking, "rank_plans", _fake_ranking("no_solution", "time"))
     result = run("plan", TUTORIAL, "--time-limit", "1")
     assert result.exit_code == ExitCode.NO_PLAN == 5
     assert "no plan was found within the time limit" in result.stderr
 
 
 def test_internal_error_exits_1_without_traceback_unless_debugging(monkeypatch):
-    import planner.ranking
+    import planner.search.ranking
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr(planner.ranking, "rank_plans", broken)
+    monkeypatch.setattr(planner.search.ranking, "rank_plans", broken)
     result = run("plan", TUTORIAL)
     assert result.exit_code == ExitCode.INTERNAL == 1
     assert "internal error (RuntimeError: solver exploded)" in result.stderr
@@ -277,13 +277,13 @@ def test_internal_error_exits_1_without_traceback_unless_debugging(monkeypatch):
 
 
 def test_missing_solver_is_reported_not_raised(monkeypatch):
-    import planner.ranking
-    from planner.backends import SolverMissing
+    import planner.search.ranking
+    from planner.milp.backends import SolverMissing
 
     def missing(*_args, **_kwargs):
         raise SolverMissing("CBC binary not found")
 
-    monkeypatch.setattr(planner.ranking, "rank_plans", missing)
+    monkeypatch.setattr(planner.search.ranking, "rank_plans", missing)
     result = run("plan", TUTORIAL, "--solver", "cbc")
     assert result.exit_code == 1
     assert "solver 'cbc' is not available: CBC binary not found" in result.stderr
@@ -515,7 +515,7 @@ def test_extension_modules_register_on_the_app(monkeypatch):
 
 
 def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
-    """planner.priorities (issue 7) accounts for the priorities: its reasons and prices
+    """planner.analysis.pricing (issue 7) accounts for the priorities: its reasons and prices
     reach the JSON, the satisfaction stays the evaluator's, and it gets the solve options
     (a quarter of the time limit) and --price-limit."""
     import importlib.machinery
@@ -530,10 +530,10 @@ def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
                                          reason="kept by the escort of QRF-1", price=0.0)]
                 for p in ranked.plans}
 
-    fake = types.ModuleType("planner.priorities")
-    fake.__spec__ = importlib.machinery.ModuleSpec("planner.priorities", None)
+    fake = types.ModuleType("planner.analysis.pricing")
+    fake.__spec__ = importlib.machinery.ModuleSpec("planner.analysis.pricing", None)
     fake.account_priorities = account_priorities
-    monkeypatch.setitem(sys.modules, "planner.priorities", fake)
+    monkeypatch.setitem(sys.modules, "planner.analysis.pricing", fake)
     result = run("plan", TUTORIAL, *FAST, "--format", "json", "--seed", "3",
                  "--price-limit", "2")
     assert result.exit_code == 0, result.stderr

@@ -16,13 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from models.plan import Plan
-from planner.backends import BACKENDS, BackendResult, Progress, SolverMissing, available_backends
-from planner.evaluator import Evaluation, evaluate
-from planner.formulation import Formulation, build_formulation
-from planner.heuristic import InfeasibleScenario, staff_heuristic
-from planner.instance import Instance
-from planner.linear import LinearModel, family
-from planner.lns import improve
+from planner.domain.instance import Instance
+from planner.milp.backends import (
+    BACKENDS,
+    BackendResult,
+    Progress,
+    SolverMissing,
+    available_backends,
+)
+from planner.milp.formulation import Formulation, build_formulation
+from planner.milp.linear import LinearModel, family
+from planner.rules.evaluator import Evaluation, evaluate
+from planner.search.heuristic import InfeasibleScenario, staff_heuristic
+from planner.search.lns import improve
 
 SOLVER_CHOICES = ("auto", "highs", "cbc", "cpsat")
 HYBRID_MIN_SECONDS = 1.0
@@ -194,7 +200,7 @@ def _start_values(f: Formulation, plan: Plan) -> list[float] | None:
 def _run_hybrid(f: Formulation, seconds: float, options: SolveOptions,
                 start: list[float]) -> BackendResult:
     """HiGHS on the full model in one thread while large-neighbourhood search
-    (planner.lns) improves the warm start in another — the machine's two cores. On a
+    (planner.search.lns) improves the warm start in another — the machine's two cores. On a
     mission-size scenario HiGHS spends its first seconds in root cuts; LNS finds good plans
     meanwhile. The better plan wins; the bound is HiGHS's; an optimum HiGHS proves stops
     the search at once."""

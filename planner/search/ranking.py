@@ -15,11 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from models.plan import Assignment, Plan
-from planner.evaluator import Evaluation, evaluate
-from planner.formulation import build_formulation, require_difference
-from planner.instance import Instance
-from planner.solve import SolveOptions, SolveResult, solve
-from planner.text import weeks_phrase
+from planner.domain.instance import Instance
+from planner.domain.text import weeks_phrase
+from planner.milp.formulation import build_formulation, require_difference
+from planner.rules.evaluator import Evaluation, evaluate
+from planner.search.solve import SolveOptions, SolveResult, solve
 
 PresenceCounts = dict[tuple[str, str, int], int]
 TIE_TOLERANCE = 1e-9

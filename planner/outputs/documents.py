@@ -12,7 +12,7 @@ heuristic's plan alone, with the solver's status); everything else here turns it
   attributes;
 - `tradeoff`: the trade-off row of DESIGN.md §6 (terminal and Markdown tables);
 - `priority_accounts`: per plan, every priority met / partial / unmet with a reason and,
-  when `planner.priorities` priced it, a price;
+  when `planner.analysis.pricing` priced it, a price;
 - `assumptions`: the effects, caps and policy in force;
 
 Nothing here recomputes a metric: every number comes from the evaluator's `Evaluation`.
@@ -31,8 +31,8 @@ from typing import Any
 
 from models.base import ThreatCategory
 from models.plan import Plan
-from planner.evaluator import Evaluation
-from planner.instance import Instance
+from planner.domain.instance import Instance
+from planner.rules.evaluator import Evaluation
 
 SCHEMA_VERSION = 1
 """`schema_version` of the §7 document."""
@@ -137,7 +137,7 @@ class Outcome:
 
 def outcome_from_ranked(scenario: ScenarioInfo, instance: Instance, ranked: Any,
                         accounts: dict[int, Iterable[Any]] | None = None) -> Outcome:
-    """An Outcome from `planner.ranking.RankedPlans` (its solver block comes from
+    """An Outcome from `planner.search.ranking.RankedPlans` (its solver block comes from
     `ranked.first`, its time from `ranked.seconds`)."""
     first = ranked.first
     plans = tuple(PlanEntry(rank=p.rank, plan=p.plan, evaluation=p.evaluation,
@@ -170,7 +170,7 @@ def outcome_from_heuristic(scenario: ScenarioInfo, instance: Instance, plan: Pla
 def with_accounts(outcome: Outcome,
                   accounts: dict[int, Iterable[Any]] | None = None) -> Outcome:
     """The outcome with a priority account for every plan: the given accounts (from
-    `planner.priorities.account_priorities`, which prices unmet priorities) where present,
+    `planner.analysis.pricing.account_priorities`, which prices unmet priorities) where present,
     else `derive_accounts` (no prices)."""
     given = accounts or {}
     table: dict[int, tuple[PriorityAccount, ...]] = {}
@@ -210,7 +210,7 @@ def status_of(satisfaction: float) -> str:
 def derive_accounts(instance: Instance, evaluation: Evaluation) -> tuple[PriorityAccount, ...]:
     """Every priority of the scenario, in scenario order, with its status and a reason for
     any not fully met. Reasons are structural where the scenario makes the priority
-    impossible; otherwise it was outweighed (prices come from `planner.priorities`)."""
+    impossible; otherwise it was outweighed (prices come from `planner.analysis.pricing`)."""
     out = []
     for p in instance.scenario.priorities:
         sat = evaluation.satisfaction.get(p.id, 0.0)
@@ -222,9 +222,9 @@ def derive_accounts(instance: Instance, evaluation: Evaluation) -> tuple[Priorit
 
 
 def _reason(instance: Instance, priority_id: str, sat: float) -> str:
-    """Structural or outweighed, unpriced: `planner.priorities` names what makes a priority
+    """Structural or outweighed, unpriced: `planner.analysis.pricing` names what makes a priority
     impossible (imported here lazily: it depends on this module)."""
-    from planner.priorities import unpriced_reason
+    from planner.analysis.pricing import unpriced_reason
 
     return unpriced_reason(instance, priority_id, sat)
 

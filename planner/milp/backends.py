@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from planner.linear import LinearModel
+from planner.milp.linear import LinearModel
 
 Progress = Callable[[float], None]
 """Called with the objective of each improving solution found."""

@@ -2,7 +2,7 @@
 
 Registered on cli.py's app by `register(app)` as the `priorities` command group.
 
-- `submit FILE --scenario SCENARIO`: `planner.intake.submit` (DESIGN.md §3.1). A refused
+- `submit FILE --scenario SCENARIO`: `planner.inputs.intake.submit` (DESIGN.md §3.1). A refused
   submission changes nothing and lists every problem on stderr (exit code 3).
 - `list SCENARIO`: every priority by office, with where it came from (file, submitted at,
   content hash) and its status in the best plan found within `--time-limit`: met, partial
@@ -25,11 +25,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from planner.instance import Instance
-from planner.intake import ListedPriority, Stored, SubmissionRefused, listed_priorities, submit
-from planner.output import PlanEntry
-from planner.priorities import PriorityAccount, account_priorities
-from planner.solve import SolveOptions, SolveResult, solve
+from planner.analysis.pricing import PriorityAccount, account_priorities
+from planner.domain.instance import Instance
+from planner.inputs.intake import (
+    ListedPriority,
+    Stored,
+    SubmissionRefused,
+    listed_priorities,
+    submit,
+)
+from planner.outputs.documents import PlanEntry
+from planner.search.solve import SolveOptions, SolveResult, solve
 
 STATUS_STYLE = {"met": "green", "partial": "yellow", "unmet": "red"}
 
@@ -125,7 +131,7 @@ def list_command(
 ) -> None:
     """List every priority by office with provenance and status in the best plan."""
     import cli
-    from planner.backends import SolverMissing
+    from planner.milp.backends import SolverMissing
 
     out, err = cli.consoles()
     loaded = cli.load_or_exit(scenario)

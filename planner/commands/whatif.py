@@ -2,7 +2,7 @@
 
 Registered on cli.py's app by `register(app)`. Thin, like the rest of the CLI: parse the
 changes → load the scenario → apply and cross-check the changes (refused before anything
-is solved) → solve both → render. The changes and comparison live in `planner.whatif`;
+is solved) → solve both → render. The changes and comparison live in `planner.analysis.whatif`;
 this module only renders them (terminal table, or JSON of two §7 documents).
 
 Exit codes as `pocplan plan`: 2 malformed change syntax, 3 invalid scenario or a change
@@ -24,10 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from planner.instance import Instance
-from planner.output import Outcome, PlanEntry, ScenarioInfo, plan_document, with_accounts
-from planner.solve import SolveOptions, SolveResult
-from planner.whatif import (
+from planner.analysis.whatif import (
     AddUnit,
     ChangeRefused,
     ChangeSyntaxError,
@@ -42,9 +39,12 @@ from planner.whatif import (
     marginal_values,
     parse_changes,
 )
+from planner.domain.instance import Instance
+from planner.outputs.documents import Outcome, PlanEntry, ScenarioInfo, plan_document, with_accounts
+from planner.search.solve import SolveOptions, SolveResult
 
 if TYPE_CHECKING:
-    from planner.loader import LoadedScenario
+    from planner.inputs.loader import LoadedScenario
 
 
 class WhatIfSolver(StrEnum):
@@ -168,7 +168,7 @@ def _solver_missing(cli: Any, options: SolveOptions, exc: Exception) -> typer.Ex
 
 def _run_compare(cli: Any, loaded: LoadedScenario, variant: Any, options: SolveOptions,
                  err: Console) -> Comparison:
-    from planner.backends import SolverMissing
+    from planner.milp.backends import SolverMissing
 
     with cli.solving(err, f"Solving the baseline and the variant (limit "
                           f"{options.time_limit:g} s)") as progress:
@@ -182,7 +182,7 @@ def _run_compare(cli: Any, loaded: LoadedScenario, variant: Any, options: SolveO
 
 def _run_marginal(cli: Any, scenario: Any, options: SolveOptions,
                   err: Console) -> MarginalReport:
-    from planner.backends import SolverMissing
+    from planner.milp.backends import SolverMissing
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())

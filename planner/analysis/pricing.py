@@ -22,7 +22,6 @@ priced against it.
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections import defaultdict
@@ -32,14 +31,14 @@ from typing import Any
 
 from models.plan import Assignment, MissionStart, Plan, Sortie
 from models.scenario import DistinctionMode
-from planner import output
-from planner.evaluator import Evaluation, evaluate
-from planner.formulation import Formulation
-from planner.heuristic import staff_heuristic
-from planner.instance import Instance, MissionInfo, SecureAreaInfo, UnitInfo
-from planner.ranking import describe_difference
-from planner.solve import SolveOptions, SolveResult, solve
-from planner.text import weeks_phrase
+from planner.domain.instance import Instance, MissionInfo, SecureAreaInfo, UnitInfo
+from planner.domain.text import weeks_phrase
+from planner.milp.formulation import Formulation
+from planner.outputs import documents as output
+from planner.rules.evaluator import Evaluation, evaluate
+from planner.search.heuristic import staff_heuristic
+from planner.search.ranking import describe_difference
+from planner.search.solve import SolveOptions, SolveResult, solve
 
 DEFAULT_PRICE_LIMIT = 5
 """How many priorities are priced by default (highest weight first)."""
@@ -87,12 +86,7 @@ def require_priority(f: Formulation, priority_id: str) -> None:
 # ====================================================================== structural reasons
 def _ground_spare(inst: Instance) -> dict[tuple[str, int], int]:
     """Ground units each base may send out in week t: available − min(floor, available)."""
-    spare = {}
-    for b in inst.base_ids:
-        for t in inst.weeks:
-            available = sum(1 for u in inst.ground_units if u.base == b and t in u.available)
-            spare[b, t] = available - min(inst.min_garrison[b], available)
-    return spare
+    return {(b, t): inst.spare_ground(b, t) for b in inst.base_ids for t in inst.weeks}
 
 
 def _unit_obstacles(inst: Instance, u: UnitInfo, h: str, weeks: Sequence[int],
@@ -156,7 +150,7 @@ def _secure_area_obstacle(inst: Instance, area: SecureAreaInfo,
 def _sorties_possible(inst: Instance, a: UnitInfo, h: str, t: int) -> int:
     if not inst.air_ok(a.id, h, t):
         return 0
-    return math.floor(a.flight_hours_per_week / inst.sortie_hours(a.id, h) + 1e-9)
+    return inst.max_sorties(a.id, h)
 
 
 def _air_obstacles(inst: Instance, h: str, weeks: Sequence[int]) -> list[str]:
