@@ -30,9 +30,7 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -97,72 +95,6 @@ def _peak_rss_mib() -> float:
     return round(max(own, children), 1)
 
 
-class _Timers:
-    """Wall seconds spent in named functions, by wrapping module attributes (the benchmark
-    instruments planner code from outside; it never changes what the code does)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.hybrid = False
-
-    def add(self, label: str, seconds: float) -> None:
-        self.seconds[label] = self.seconds.get(label, 0.0) + seconds
-
-    def wrap(self, owner: Any, attr: str, label: str | Callable[[], str]) -> None:
-        inner = getattr(owner, attr, None)
-        if inner is None:
-            return
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                self.add(label() if callable(label) else label, time.perf_counter() - started)
-
-        setattr(owner, attr, timed)
-
-
-def _native_label(timers: _Timers) -> Callable[[], str]:
-    """HiGHS on the full model runs in the `pocplan-highs` thread beside neighbourhood
-    search (planner.search.solve._run_hybrid), whose sub-MIPs run in the caller's thread."""
-    def label() -> str:
-        if timers.hybrid and threading.current_thread().name != "pocplan-highs":
-            return "lns_native_seconds"
-        return "native_solver_seconds"
-    return label
-
-
-def _instrument(timers: _Timers, solve_module: Any, backend: str) -> None:
-    timers.wrap(solve_module, "_heuristic", "heuristic_seconds")
-    timers.wrap(solve_module, "_start_values", "warm_start_seconds")
-    timers.wrap(solve_module, "_run", "backend_seconds")  # the full model, any backend
-    timers.wrap(solve_module, "improve", "lns_seconds")
-    timers.wrap(solve_module, "evaluate", "evaluate_seconds")
-    inner_hybrid = getattr(solve_module, "_run_hybrid", None)
-    if inner_hybrid is not None:
-        def hybrid(*args: Any, **kwargs: Any) -> Any:
-            timers.hybrid = True
-            return inner_hybrid(*args, **kwargs)
-        solve_module._run_hybrid = hybrid
-    native = _native_label(timers)
-    try:
-        if backend == "highs":
-            import highspy
-
-            timers.wrap(highspy.Highs, "run", native)
-        elif backend == "cpsat":
-            from ortools.sat.python import cp_model
-
-            timers.wrap(cp_model.CpSolver, "solve", native)
-        elif backend == "cbc":
-            import pulp
-
-            timers.wrap(pulp.PULP_CBC_CMD, "actualSolve", native)
-    except ImportError:
-        pass
-
-
 def child_single(job: dict[str, Any]) -> dict[str, Any]:
     """One plan, as `pocplan plan` computes it, with the time split by phase."""
     import planner.milp.formulation
@@ -177,9 +109,6 @@ def child_single(job: dict[str, Any]) -> dict[str, Any]:
     t = time.perf_counter()
     instance = Instance.build(scenario)
     out["instance_seconds"] = time.perf_counter() - t
-
-    timers = _Timers()
-    _instrument(timers, solve_module, job["backend"])
 
     t = time.perf_counter()
     f = build_formulation(instance)
@@ -199,8 +128,8 @@ def child_single(job: dict[str, Any]) -> dict[str, Any]:
     out |= {"solve_seconds": solve_seconds, "wall_seconds": build + solve_seconds,
             "status": result.status, "message": result.message,
             "from_heuristic": result.from_heuristic}
-    out |= timers.seconds
-    out["hybrid"] = timers.hybrid
+    out |= result.phases  # where the time went, as the solve itself measured it
+    out["hybrid"] = result.phases.get("lns_seconds", 0.0) > 0
     if "native_solver_seconds" in out and "backend_seconds" in out:
         out["translate_seconds"] = out["backend_seconds"] - out["native_solver_seconds"]
     out["reproducible"] = getattr(result, "reproducible", None)

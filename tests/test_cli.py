@@ -24,8 +24,10 @@ from typer.testing import CliRunner
 
 import cli
 from cli import ExitCode
+from planner.commands import plan as plan_commands
 from planner.inputs.loader import load_scenario
 from planner.inputs.schema import priorities_json_schema, scenario_json_schema
+from planner.outputs.terminal import SolveProgress
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -415,12 +417,12 @@ def test_no_scenario_plans_the_bundled_flagship():
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     flagship = SCENARIOS / "central_mali_2018.yaml"
-    assert cli.FLAGSHIP == flagship
+    assert plan_commands.FLAGSHIP == flagship
     assert doc["scenario"]["sha256"] == hashlib.sha256(flagship.read_bytes()).hexdigest()
 
 
 def test_progress_callback_feeds_the_status_line():
-    progress = cli.SolveProgress("Planning")
+    progress = SolveProgress("Planning")
     assert "best" not in progress.__rich__().plain
     progress.update(10.0)
     progress.update(7.5)
@@ -498,20 +500,14 @@ def test_unmet_priorities_get_a_reason_and_a_price(tmp_path, output_validator, l
 
 
 # ====================================================================== extensions
-def test_extension_modules_register_on_the_app(monkeypatch):
-    """planner/cli_whatif.py and planner/cli_priorities.py (issue 7) add their commands
-    through `register(app)` when they exist."""
-    import importlib.machinery
-    import types
-
-    calls = []
-    fake = types.ModuleType("fake_pocplan_extension")
-    fake.__spec__ = importlib.machinery.ModuleSpec("fake_pocplan_extension", None)
-    fake.register = calls.append
-    monkeypatch.setitem(sys.modules, "fake_pocplan_extension", fake)
-    monkeypatch.setattr(cli, "EXTENSIONS", ("fake_pocplan_extension", "no_such_pocplan_module"))
-    cli._register_extensions()
-    assert calls == [cli.app]
+def test_every_command_module_registers_on_the_app():
+    """cli.py is the entry point only: each module of planner/commands adds its commands
+    through `register(app)`."""
+    names = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
+    groups = {g.name for g in cli.app.registered_groups}
+    assert {"validate", "schema", "plan", "whatif"} <= names
+    assert "priorities" in groups
+    assert len(cli.COMMANDS) == 3
 
 
 def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
@@ -542,5 +538,5 @@ def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
     assert visit["price"] == 0.0 and visit["reason"] == "kept by the escort of QRF-1"
     assert visit["satisfaction"] == 1.0 and visit["status"] == "met"
     assert seen["options"].seed == 3
-    assert seen["options"].time_limit == cli.PRICING_SHARE * 10  # on top of --time-limit
+    assert seen["options"].time_limit == plan_commands.PRICING_SHARE * 10  # on top of --time-limit
     assert seen["price_limit"] == 2

@@ -51,6 +51,7 @@ from planner.domain.instance import Instance
 from planner.domain.text import weeks_phrase
 from planner.inputs.checks import run_checks
 from planner.inputs.loader import CheckContext, MarkIndex, Problem, Source
+from planner.milp.status import SolveStatus
 from planner.rules.evaluator import Evaluation, evaluate
 from planner.search.ranking import mission_changes
 from planner.search.solve import SolveOptions, SolveResult, solve
@@ -638,7 +639,7 @@ def solve_within(instance: Instance, options: SolveOptions,
         return solve(instance, options)
     result = solve(instance, options, warm_start=floor_plan)
     if result.evaluation is None or result.evaluation.score < floor_eval.score - 1e-9:
-        return replace(result, plan=floor_plan, evaluation=floor_eval, status="feasible",
+        return replace(result, plan=floor_plan, evaluation=floor_eval, status=SolveStatus.FEASIBLE,
                        from_heuristic=False, message=KEPT_BASELINE)
     return result
 
@@ -911,11 +912,11 @@ def _one_marginal(scenario: Scenario, baseline: SolveResult, change: AddUnit | R
                 else without_unit(instance, baseline.plan, change.id))
     result = solve_within(instance, options, seed)
     seconds = time.perf_counter() - started
-    hit_limit = result.status != "optimal"
+    hit_limit = result.status != SolveStatus.OPTIMAL
     if result.evaluation is None or baseline.evaluation is None:
-        note = "; ".join(result.conflicts) if result.status == "infeasible" else \
+        note = "; ".join(result.conflicts) if result.status == SolveStatus.INFEASIBLE else \
             (result.message or "no plan within the time limit")
-        what = "infeasible without it" if result.status == "infeasible" else note
+        what = "infeasible without it" if result.status == SolveStatus.INFEASIBLE else note
         return MarginalValue(change, None, None, result.status, hit_limit, seconds, what)
     delta = result.evaluation.score - baseline.evaluation.score
     raw = delta if adding else -delta
