@@ -241,7 +241,7 @@ def timeline_section(outcome: Outcome, entry: PlanEntry, figures: Figures) -> st
 
 
 INTERVALS_NOTE = ("Differences between COAs are shown as point values; the intervals the "
-                  "solves' bounds prove (DESIGN §11) are not drawn yet.")
+                  "solves' bounds prove (docs/ranking-and-comparisons.md) are not drawn yet.")
 
 
 def tradeoffs_section(outcome: Outcome, entry: PlanEntry, figures: Figures,
@@ -251,8 +251,9 @@ def tradeoffs_section(outcome: Outcome, entry: PlanEntry, figures: Figures,
                    numeric=range(1, len(TRADEOFF_COLUMNS)),
                    row_class=["reference" if label == "staff" else None for label, _ in rows])
     notes = "\n".join(f"<li>{esc(line.strip())}</li>" for line in tradeoff_notes(outcome))
-    caption = ("The score's terms per COA (signed score points, DESIGN §5): harm averted and "
-               "priorities met above zero, exposures and penalties below; ◆ the net score. "
+    caption = ("The score's terms per COA (signed score points, evaluation contract v1): "
+               "harm averted and priorities met above zero, exposures and penalties below; "
+               "◆ the net score. "
                + ("Error bars: proven score intervals." if intervals else INTERVALS_NOTE))
     parts = ["<section id=\"tradeoffs\">", "<h2>Trade-offs</h2>",
              _figure("tradeoffs", figures.tradeoffs, caption), table,
@@ -305,7 +306,8 @@ def assumptions_section(outcome: Outcome) -> str:
     return ("<section id=\"assumptions\">\n<h2>Assumptions</h2>\n"
             "<p>Effects are the fraction of a hotspot's weekly risk in a category removed by "
             "one unit-week of presence (ground) or one sortie (air), capped per category "
-            "(DESIGN §4); the score follows evaluation contract v1 (DESIGN §5).</p>\n"
+            "(the built-in table or the scenario's overrides); the score follows evaluation "
+            "contract v1 (docs/evaluation-contract.md).</p>\n"
             + _table(header, rows, numeric=range(2, len(header)))
             + "\n<h3>Policy</h3>\n<ul>\n" + "\n".join(policy) + "\n</ul>\n</section>")
 
