@@ -17,28 +17,35 @@ file when the module exists. They use this module's helpers by importing `cli` i
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib
 import importlib.util
 import io
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
-from typer.exceptions import TyperException
 
+from planner.commands.common import (  # noqa: F401 - re-exported: cli.X stays stable
+    DEBUG_ENV,
+    REPORT_WIDTH,
+    ExitCode,
+    consoles,
+    fail,
+    guarded,
+    load_or_exit,
+)
 from planner.evaluator import evaluate
 from planner.files import write_atomic
 from planner.instance import Instance
-from planner.loader import LoadedScenario, ScenarioError, load_scenario
+from planner.loader import LoadedScenario
 from planner.output import (
     Outcome,
     ScenarioInfo,
@@ -55,31 +62,6 @@ from planner.schema import priorities_json_schema, scenario_json_schema, schema_
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
 FLAGSHIP = SCENARIOS_DIR / "central_mali_2018.yaml"
 """The scenario `pocplan plan` plans when none is given."""
-
-REPORT_WIDTH = 120
-"""Width of the terminal report when it is not written to a terminal and COLUMNS is unset."""
-
-DEBUG_ENV = "POCPLAN_DEBUG"
-"""Set to 1 to see the traceback of an internal error."""
-
-
-class ExitCode(IntEnum):
-    """Exit codes of every pocplan command (documented in the README)."""
-
-    OK = 0
-    INTERNAL = 1
-    """A bug or an environment problem (e.g. the chosen solver is not installed)."""
-    USAGE = 2
-    """Bad command-line arguments (typer's own code)."""
-    INVALID_INPUT = 3
-    """A scenario or priorities file is missing or invalid."""
-    INFEASIBLE = 4
-    """No plan satisfies the hard rules; the conflicts are printed."""
-    NO_PLAN = 5
-    """The solver found no plan within the time limit."""
-    INTERRUPTED = 130
-    """Interrupted (Ctrl-C), by the shell's convention."""
-
 
 class Solver(StrEnum):
     auto = "auto"
@@ -111,64 +93,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-
-
-# ====================================================================== helpers
-def consoles() -> tuple[Console, Console]:
-    """(stdout console, stderr console), created per command so tests capture them.
-    Colour follows the terminal and NO_COLOR; a report written to a pipe or file gets a
-    stable width (COLUMNS, else REPORT_WIDTH)."""
-    out = Console(soft_wrap=False)
-    if not out.is_terminal and "COLUMNS" not in os.environ:
-        out = Console(width=REPORT_WIDTH)
-    return out, Console(stderr=True, soft_wrap=True)
-
-
-def fail(code: ExitCode, message: str, details: list[str] | tuple[str, ...] = ()) -> typer.Exit:
-    """Print an error and its details on stderr; return the Exit to raise."""
-    err = Console(stderr=True, soft_wrap=True)
-    err.print(Text.assemble(("error: ", "bold red"), message), highlight=False)
-    for detail in details:
-        first, *rest = str(detail).splitlines() or [""]
-        err.print(Text(f"  - {first}"), highlight=False)
-        for line in rest:
-            err.print(Text(f"    {line}"), highlight=False)
-    return typer.Exit(int(code))
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def guarded(fn: F) -> F:
-    """Never a traceback for the user: an unexpected exception becomes a one-line message
-    and exit code 1 (the traceback with POCPLAN_DEBUG=1)."""
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, TyperException, SystemExit):
-            raise  # usage errors (exit 2) and deliberate exits pass through
-        except KeyboardInterrupt:
-            raise fail(ExitCode.INTERRUPTED, "interrupted; nothing was written") from None
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
-            if os.environ.get(DEBUG_ENV) == "1":
-                raise
-            raise fail(ExitCode.INTERNAL,
-                       f"internal error ({type(exc).__name__}: {exc}). This is a pocplan "
-                       f"bug; run again with {DEBUG_ENV}=1 for the traceback and report "
-                       "it.") from None
-    return wrapper  # type: ignore[return-value]
-
-
-def load_or_exit(path: Path) -> LoadedScenario:
-    """The validated scenario, or every problem on stderr and exit code 3."""
-    try:
-        return load_scenario(path)
-    except ScenarioError as exc:
-        errors = exc.errors
-        raise fail(ExitCode.INVALID_INPUT,
-                   f"{path}: {len(errors)} problem(s); nothing was planned",
-                   [str(p) for p in exc.problems]) from None
 
 
 def scenario_info(loaded: LoadedScenario) -> ScenarioInfo:
