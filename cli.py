@@ -42,6 +42,7 @@ from planner.commands.common import (  # noqa: F401 - re-exported: cli.X stays s
     guarded,
     load_or_exit,
 )
+from planner.commands.events import import_app
 from planner.evaluator import evaluate
 from planner.files import write_atomic
 from planner.instance import Instance
@@ -387,6 +388,7 @@ def _register_extensions() -> None:
 
 
 _register_extensions()
+app.add_typer(import_app, name="import")  # pocplan import events (issue 16)
 
 
 def main() -> None:
