@@ -105,13 +105,12 @@ DEFAULT_HDX: dict[HdxEventType, Target] = {
     HdxEventType.POLITICAL_VIOLENCE: C.ARMED_GROUP_CONFLICT,
     HdxEventType.DEMONSTRATION: "ignore",
 }
-"""HAPI event type → category. HAPI carries no actors, so civilian targeting goes to the
-largest perpetrator category of the paper (armed groups); political violence, net of the
-civilian-targeting events it includes, to fighting between armed groups."""
+"""HAPI event type → category (reasons in `HDX_REASONS`)."""
 
 HDX_REASONS = {
     HdxEventType.CIVILIAN_TARGETING: "ACLED events flagged as targeting civilians; HAPI "
-    "carries no actor, and in central Mali armed groups are the paper's main perpetrators",
+    "carries no actor, and the paper lists threats by armed and extremist groups first; where "
+    "communal militias are the perpetrators, remap it to intercommunal",
     HdxEventType.POLITICAL_VIOLENCE: "battles, explosions/remote violence and violence "
     "against civilians, less the civilian-targeting events counted above",
     HdxEventType.DEMONSTRATION: "protests and riots: not one of the six threats",
