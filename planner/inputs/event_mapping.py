@@ -189,12 +189,17 @@ class Window:
 
 def window_for(records: Iterable[EventRecord], start: dt.date | None,
                end: dt.date | None) -> Window | None:
-    """The window given, its open ends filled from the data; None when nothing to fill from."""
+    """The window given, its open ends filled from the data (never past the other end);
+    None when there is nothing to fill from."""
     records = list(records)
     if start is None:
         start = min((r.start for r in records), default=None)
+        if start is not None and end is not None:
+            start = min(start, end)
     if end is None:
         end = max((r.end for r in records), default=None)
+        if end is not None and start is not None:
+            end = max(end, start)
     if start is None or end is None:
         return None
     return Window(start, end)
