@@ -359,9 +359,9 @@ def _priorities(rng: random.Random, spec: Size, anchors: list[tuple[str, str, fl
     return out
 
 
-def _instance(scenario: dict[str, Any]):  # noqa: ANN202 - planner.instance.Instance
+def _instance(scenario: dict[str, Any]):  # noqa: ANN202 - planner.domain.instance.Instance
     from models.scenario import Scenario
-    from planner.instance import Instance
+    from planner.domain.instance import Instance
 
     return Instance.build(Scenario.model_validate(scenario))
 

@@ -7,10 +7,10 @@ For the flagship (`scenarios/central_mali_2018.yaml`) and each generated size, a
 backend, one fresh Python process per measurement (so peak RSS is that case's alone):
 
 - *single*: load, compile the instance, build the MILP (build seconds, model size), solve
-  one plan through `planner.solve.solve` exactly as the CLI does (solve seconds, split
+  one plan through `planner.search.solve.solve` exactly as the CLI does (solve seconds, split
   into staff heuristic, warm start, backend and the rest), the evaluator's score, the
   backend's dual bound, the gap in score units, the staff heuristic's score and the ratio;
-- *ranked*: `planner.ranking.rank_plans(instance, k=5)` under the same time limit, timed
+- *ranked*: `planner.search.ranking.rank_plans(instance, k=5)` under the same time limit, timed
   against the single plan's wall time of the same case.
 
 All cases run one after the other in one invocation so that ratios hold on a noisy
@@ -30,9 +30,7 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -56,11 +54,11 @@ TARGETS = {
 
 # ====================================================================== child side
 def load_scenario(path: Path):  # noqa: ANN201 - models.scenario.Scenario
-    """The scenario as the CLI loads it: `planner.loader.load_scenario` when it exists
+    """The scenario as the CLI loads it: `planner.inputs.loader.load_scenario` when it exists
     (office priority files merged, whole-scenario checks), else the model alone with the
     `priority_files` merged here."""
     try:
-        from planner.loader import load_scenario as loader
+        from planner.inputs.loader import load_scenario as loader
     except ImportError:
         return _load_without_loader(path)
     loaded = loader(path)
@@ -97,79 +95,13 @@ def _peak_rss_mib() -> float:
     return round(max(own, children), 1)
 
 
-class _Timers:
-    """Wall seconds spent in named functions, by wrapping module attributes (the benchmark
-    instruments planner code from outside; it never changes what the code does)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.hybrid = False
-
-    def add(self, label: str, seconds: float) -> None:
-        self.seconds[label] = self.seconds.get(label, 0.0) + seconds
-
-    def wrap(self, owner: Any, attr: str, label: str | Callable[[], str]) -> None:
-        inner = getattr(owner, attr, None)
-        if inner is None:
-            return
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                self.add(label() if callable(label) else label, time.perf_counter() - started)
-
-        setattr(owner, attr, timed)
-
-
-def _native_label(timers: _Timers) -> Callable[[], str]:
-    """HiGHS on the full model runs in the `pocplan-highs` thread beside neighbourhood
-    search (planner.solve._run_hybrid), whose sub-MIPs run in the caller's thread."""
-    def label() -> str:
-        if timers.hybrid and threading.current_thread().name != "pocplan-highs":
-            return "lns_native_seconds"
-        return "native_solver_seconds"
-    return label
-
-
-def _instrument(timers: _Timers, solve_module: Any, backend: str) -> None:
-    timers.wrap(solve_module, "_heuristic", "heuristic_seconds")
-    timers.wrap(solve_module, "_start_values", "warm_start_seconds")
-    timers.wrap(solve_module, "_run", "backend_seconds")  # the full model, any backend
-    timers.wrap(solve_module, "improve", "lns_seconds")
-    timers.wrap(solve_module, "evaluate", "evaluate_seconds")
-    inner_hybrid = getattr(solve_module, "_run_hybrid", None)
-    if inner_hybrid is not None:
-        def hybrid(*args: Any, **kwargs: Any) -> Any:
-            timers.hybrid = True
-            return inner_hybrid(*args, **kwargs)
-        solve_module._run_hybrid = hybrid
-    native = _native_label(timers)
-    try:
-        if backend == "highs":
-            import highspy
-
-            timers.wrap(highspy.Highs, "run", native)
-        elif backend == "cpsat":
-            from ortools.sat.python import cp_model
-
-            timers.wrap(cp_model.CpSolver, "solve", native)
-        elif backend == "cbc":
-            import pulp
-
-            timers.wrap(pulp.PULP_CBC_CMD, "actualSolve", native)
-    except ImportError:
-        pass
-
-
 def child_single(job: dict[str, Any]) -> dict[str, Any]:
     """One plan, as `pocplan plan` computes it, with the time split by phase."""
-    import planner.formulation
-    import planner.solve as solve_module
-    from planner.instance import Instance
+    import planner.milp.formulation
+    import planner.search.solve as solve_module
+    from planner.domain.instance import Instance
 
-    build_formulation = planner.formulation.build_formulation
+    build_formulation = planner.milp.formulation.build_formulation
     out: dict[str, Any] = {}
     started = time.perf_counter()
     scenario = load_scenario(Path(job["scenario"]))
@@ -177,9 +109,6 @@ def child_single(job: dict[str, Any]) -> dict[str, Any]:
     t = time.perf_counter()
     instance = Instance.build(scenario)
     out["instance_seconds"] = time.perf_counter() - t
-
-    timers = _Timers()
-    _instrument(timers, solve_module, job["backend"])
 
     t = time.perf_counter()
     f = build_formulation(instance)
@@ -199,8 +128,8 @@ def child_single(job: dict[str, Any]) -> dict[str, Any]:
     out |= {"solve_seconds": solve_seconds, "wall_seconds": build + solve_seconds,
             "status": result.status, "message": result.message,
             "from_heuristic": result.from_heuristic}
-    out |= timers.seconds
-    out["hybrid"] = timers.hybrid
+    out |= result.phases  # where the time went, as the solve itself measured it
+    out["hybrid"] = result.phases.get("lns_seconds", 0.0) > 0
     if "native_solver_seconds" in out and "backend_seconds" in out:
         out["translate_seconds"] = out["backend_seconds"] - out["native_solver_seconds"]
     out["reproducible"] = getattr(result, "reproducible", None)
@@ -221,9 +150,9 @@ def child_single(job: dict[str, Any]) -> dict[str, Any]:
 
 def child_ranked(job: dict[str, Any]) -> dict[str, Any]:
     """K ranked plans under the same time limit, wall seconds from load to last plan."""
-    from planner.instance import Instance
-    from planner.ranking import rank_plans
-    from planner.solve import SolveOptions
+    from planner.domain.instance import Instance
+    from planner.search.ranking import rank_plans
+    from planner.search.solve import SolveOptions
 
     instance = Instance.build(load_scenario(Path(job["scenario"])))
     started = time.perf_counter()

@@ -2,7 +2,7 @@
 
 Only what one object can check about itself is checked here; everything that needs the
 whole scenario (references, windows inside the horizon, reach) lives in
-`planner.checks`, which reports problems with the file, line and fix.
+`planner.inputs.checks`, which reports problems with the file, line and fix.
 """
 
 from __future__ import annotations

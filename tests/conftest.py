@@ -26,7 +26,7 @@ import yaml
 
 from models.plan import Plan
 from models.scenario import Scenario
-from planner.instance import Instance
+from planner.domain.instance import Instance
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACTS = REPO / "docs" / "contract"

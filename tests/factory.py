@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from models.scenario import Scenario
-from planner.instance import Instance
+from planner.domain.instance import Instance
 
 CATEGORIES = ["intercommunal", "banditry", "armed_group_abuse", "terrorist_attacks",
               "armed_group_conflict", "state_violations"]

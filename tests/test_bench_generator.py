@@ -16,7 +16,7 @@ import yaml
 
 from bench.generate import SIZES, generate, generate_yaml
 from models.scenario import Scenario
-from planner.instance import Instance
+from planner.domain.instance import Instance
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = {"infantry_company", "qrf_company", "fpu", "escort_team", "attack_helicopter",
@@ -24,10 +24,10 @@ KINDS = {"infantry_company", "qrf_company", "fpu", "escort_team", "attack_helico
 
 
 def load(path: Path) -> Instance:
-    """The instance a user's file gives: through planner.loader when it is there, with
+    """The instance a user's file gives: through planner.inputs.loader when it is there, with
     neither errors nor warnings (every hotspot reachable, every priority serviceable)."""
     try:
-        from planner.loader import load_scenario
+        from planner.inputs.loader import load_scenario
     except ImportError:
         scenario = Scenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     else:

@@ -1,4 +1,4 @@
-"""Each cross check of planner.checks alone, violated and satisfied, with its exact message.
+"""Each cross check of planner.inputs.checks alone, violated and satisfied, with its exact message.
 
 Every case edits BASE, a valid two-hotspot scenario: TOWN is on the camp's doorstep (0 km),
 VILLAGE is 111.2 km south, beyond the FPU's 100 km range, and one helicopter sortie there
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from planner import checks
-from planner.loader import ScenarioError, load_scenario
+from planner.inputs import checks
+from planner.inputs.loader import ScenarioError, load_scenario
 
 BASE = """\
 name: t

@@ -24,8 +24,10 @@ from typer.testing import CliRunner
 
 import cli
 from cli import ExitCode
-from planner.loader import load_scenario
-from planner.schema import priorities_json_schema, scenario_json_schema
+from planner.commands import plan as plan_commands
+from planner.inputs.loader import load_scenario
+from planner.inputs.schema import priorities_json_schema, scenario_json_schema
+from planner.outputs.terminal import SolveProgress
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -216,9 +218,9 @@ def test_a_pin_the_garrison_forbids_is_refused_at_load(tmp_path):
 def without_load_checks(monkeypatch):
     """The loader refuses contradictory pins itself (exit 3). With its cross checks off,
     the same file reaches the solver, which must find it infeasible: the CLI's exit 4."""
-    import planner.loader
+    import planner.inputs.loader
 
-    monkeypatch.setattr(planner.loader, "run_checks", lambda ctx: [])
+    monkeypatch.setattr(planner.inputs.loader, "run_checks", lambda ctx: [])
 
 
 @pytest.mark.parametrize("solver", ["auto", "heuristic"])
@@ -253,21 +255,21 @@ def _fake_ranking(status: str, message: str = ""):
 
 
 def test_no_plan_in_time_exits_5(monkeypatch):
-    import planner.ranking
+    import planner.search.ranking
 
-    monkeypatch.setattr(planner.ranking, "rank_plans", _fake_ranking("no_solution", "time"))
+    monkeypatch.setattr(planner.search.ranking, "rank_plans", _fake_ranking("no_solution", "time"))
     result = run("plan", TUTORIAL, "--time-limit", "1")
     assert result.exit_code == ExitCode.NO_PLAN == 5
     assert "no plan was found within the time limit" in result.stderr
 
 
 def test_internal_error_exits_1_without_traceback_unless_debugging(monkeypatch):
-    import planner.ranking
+    import planner.search.ranking
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr(planner.ranking, "rank_plans", broken)
+    monkeypatch.setattr(planner.search.ranking, "rank_plans", broken)
     result = run("plan", TUTORIAL)
     assert result.exit_code == ExitCode.INTERNAL == 1
     assert "internal error (RuntimeError: solver exploded)" in result.stderr
@@ -277,13 +279,13 @@ def test_internal_error_exits_1_without_traceback_unless_debugging(monkeypatch):
 
 
 def test_missing_solver_is_reported_not_raised(monkeypatch):
-    import planner.ranking
-    from planner.backends import SolverMissing
+    import planner.search.ranking
+    from planner.milp.backends import SolverMissing
 
     def missing(*_args, **_kwargs):
         raise SolverMissing("CBC binary not found")
 
-    monkeypatch.setattr(planner.ranking, "rank_plans", missing)
+    monkeypatch.setattr(planner.search.ranking, "rank_plans", missing)
     result = run("plan", TUTORIAL, "--solver", "cbc")
     assert result.exit_code == 1
     assert "solver 'cbc' is not available: CBC binary not found" in result.stderr
@@ -415,12 +417,12 @@ def test_no_scenario_plans_the_bundled_flagship():
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     flagship = SCENARIOS / "central_mali_2018.yaml"
-    assert cli.FLAGSHIP == flagship
+    assert plan_commands.FLAGSHIP == flagship
     assert doc["scenario"]["sha256"] == hashlib.sha256(flagship.read_bytes()).hexdigest()
 
 
 def test_progress_callback_feeds_the_status_line():
-    progress = cli.SolveProgress("Planning")
+    progress = SolveProgress("Planning")
     assert "best" not in progress.__rich__().plain
     progress.update(10.0)
     progress.update(7.5)
@@ -498,24 +500,18 @@ def test_unmet_priorities_get_a_reason_and_a_price(tmp_path, output_validator, l
 
 
 # ====================================================================== extensions
-def test_extension_modules_register_on_the_app(monkeypatch):
-    """planner/cli_whatif.py and planner/cli_priorities.py (issue 7) add their commands
-    through `register(app)` when they exist."""
-    import importlib.machinery
-    import types
-
-    calls = []
-    fake = types.ModuleType("fake_pocplan_extension")
-    fake.__spec__ = importlib.machinery.ModuleSpec("fake_pocplan_extension", None)
-    fake.register = calls.append
-    monkeypatch.setitem(sys.modules, "fake_pocplan_extension", fake)
-    monkeypatch.setattr(cli, "EXTENSIONS", ("fake_pocplan_extension", "no_such_pocplan_module"))
-    cli._register_extensions()
-    assert calls == [cli.app]
+def test_every_command_module_registers_on_the_app():
+    """cli.py is the entry point only: each module of planner/commands adds its commands
+    through `register(app)`."""
+    names = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
+    groups = {g.name for g in cli.app.registered_groups}
+    assert {"validate", "schema", "plan", "whatif"} <= names
+    assert "priorities" in groups
+    assert len(cli.COMMANDS) == 3
 
 
 def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
-    """planner.priorities (issue 7) accounts for the priorities: its reasons and prices
+    """planner.analysis.pricing (issue 7) accounts for the priorities: its reasons and prices
     reach the JSON, the satisfaction stays the evaluator's, and it gets the solve options
     (a quarter of the time limit) and --price-limit."""
     import importlib.machinery
@@ -530,10 +526,10 @@ def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
                                          reason="kept by the escort of QRF-1", price=0.0)]
                 for p in ranked.plans}
 
-    fake = types.ModuleType("planner.priorities")
-    fake.__spec__ = importlib.machinery.ModuleSpec("planner.priorities", None)
+    fake = types.ModuleType("planner.analysis.pricing")
+    fake.__spec__ = importlib.machinery.ModuleSpec("planner.analysis.pricing", None)
     fake.account_priorities = account_priorities
-    monkeypatch.setitem(sys.modules, "planner.priorities", fake)
+    monkeypatch.setitem(sys.modules, "planner.analysis.pricing", fake)
     result = run("plan", TUTORIAL, *FAST, "--format", "json", "--seed", "3",
                  "--price-limit", "2")
     assert result.exit_code == 0, result.stderr
@@ -542,5 +538,5 @@ def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
     assert visit["price"] == 0.0 and visit["reason"] == "kept by the escort of QRF-1"
     assert visit["satisfaction"] == 1.0 and visit["status"] == "met"
     assert seen["options"].seed == 3
-    assert seen["options"].time_limit == cli.PRICING_SHARE * 10  # on top of --time-limit
+    assert seen["options"].time_limit == plan_commands.PRICING_SHARE * 10  # on top of --time-limit
     assert seen["price_limit"] == 2

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from models.plan import Plan
-from planner.evaluator import HARD_RULES, METRICS, SCORE_TERMS, Metrics, evaluate
+from planner.rules.evaluator import HARD_RULES, METRICS, SCORE_TERMS, Metrics, evaluate
 
 KM = 6371 * math.pi / 180
 HEL_TOWN = [("HEL-1", "TOWN", 2, 2), ("HEL-1", "TOWN", 4, 2)]   # sorties every case flies

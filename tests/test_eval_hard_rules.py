@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.evaluator import Violation, evaluate
+from planner.rules.evaluator import Violation, evaluate
 
 TINY_UNITS = [
     {"id": "INF-1", "kind": "infantry_company", "base": "CAMP"},

@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from planner.evaluator import evaluate
+from planner.rules.evaluator import evaluate
 
 KM = 6371 * math.pi / 180   # FAR's distance from CAMP, km
 IED_FAR = 0.5 * 12 * KM / 100   # one road movement to FAR: 6.6717

@@ -26,7 +26,7 @@ from planner.inputs.event_mapping import (
 )
 from planner.inputs.event_matching import Matches
 from planner.inputs.events import EventFormat, EventRecord
-from planner.loader import ScenarioError
+from planner.inputs.problems import ScenarioError
 
 DAY = dt.date(2018, 7, 3)
 DOC = Path(__file__).resolve().parents[1] / "docs" / "event-import.md"

@@ -13,10 +13,10 @@ from collections import defaultdict
 import pytest
 
 from models.plan import Assignment, MissionStart, Plan, Sortie
-from planner.evaluator import evaluate
-from planner.formulation import RULES, build_formulation
-from planner.heuristic import staff_heuristic
-from planner.linear import family
+from planner.milp.formulation import RULES, build_formulation
+from planner.milp.linear import family
+from planner.rules.evaluator import evaluate
+from planner.search.heuristic import staff_heuristic
 from tests.factory import instance_of, random_scenario
 
 PRICED_BY = {

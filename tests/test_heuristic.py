@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from models.scenario import Scenario
-from planner.evaluator import evaluate
-from planner.heuristic import InfeasibleScenario, staff_heuristic
-from planner.instance import Instance
+from planner.domain.instance import Instance
+from planner.rules.evaluator import evaluate
+from planner.search.heuristic import InfeasibleScenario, staff_heuristic
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 CAMP = {"id": "CAMP", "location": {"lat": 0.0, "lon": 0.0}}
@@ -285,7 +285,7 @@ def test_heuristic_valid_or_infeasible_on_random_scenarios():
 
 def _bundled(path: Path) -> Instance:
     try:
-        from planner.loader import load_scenario
+        from planner.inputs.loader import load_scenario
     except ImportError:      # before the loader lands: inline priorities only
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         data.pop("priority_files", None)

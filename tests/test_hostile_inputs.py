@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from planner.loader import (
-    MAX_FILE_BYTES,
+from planner.inputs.loader import (
     ScenarioError,
     load_priority_submission,
     load_scenario,
     parse_yaml_file,
 )
+from planner.inputs.source import MAX_FILE_BYTES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SECONDS = 5.0

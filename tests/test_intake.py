@@ -15,15 +15,15 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from planner import intake
-from planner.intake import (
+from planner.inputs import intake
+from planner.inputs.intake import (
     SubmissionRefused,
     office_slug,
     provenance,
     split_header,
     submit,
 )
-from planner.loader import load_scenario
+from planner.inputs.loader import load_scenario
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "offices_scenario"
 ENV = {"COLUMNS": "160", "NO_COLOR": "1", "POCPLAN_DEBUG": None, "FORCE_COLOR": None}

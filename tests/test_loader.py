@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from planner.loader import (
+from planner.inputs.loader import (
     LoadedScenario,
     Problem,
     ScenarioError,
@@ -20,7 +20,7 @@ from planner.loader import (
     load_scenario,
     parse_yaml_file,
 )
-from planner.schema import (
+from planner.inputs.schema import (
     SCHEMA_DIR,
     priorities_json_schema,
     scenario_json_schema,
@@ -429,7 +429,7 @@ def test_committed_schemas_match_the_models():
     for name, schema in (("scenario.schema.json", scenario_json_schema()),
                          ("priorities.schema.json", priorities_json_schema())):
         committed = (SCHEMA_DIR / name).read_text(encoding="utf-8")
-        assert committed == schema_text(schema), "regenerate with python -m planner.schema"
+        assert committed == schema_text(schema), "regenerate with python -m planner.inputs.schema"
 
 
 def test_schemas_are_valid_draft_2020_12():

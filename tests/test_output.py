@@ -17,9 +17,8 @@ import jsonschema
 import pytest
 
 from models.plan import Plan
-from planner.evaluator import evaluate
-from planner.files import write_atomic
-from planner.output import (
+from planner.domain.files import write_atomic
+from planner.outputs.documents import (
     CSV_COLUMNS,
     PlanEntry,
     ScenarioInfo,
@@ -34,6 +33,7 @@ from planner.output import (
     status_of,
     tradeoff,
 )
+from planner.rules.evaluator import evaluate
 
 SHA = "ab" * 32
 METRIC_KEYS = ["harm_averted", "priority_value", "retaliation_exposure", "vacuum_exposure",
@@ -60,7 +60,7 @@ def _info(instance) -> ScenarioInfo:
 
 
 def _ranked(instance, plans, heuristic=None, **extra) -> SimpleNamespace:
-    """A stand-in for planner.ranking.RankedPlans with the fields output.py reads."""
+    """A stand-in for planner.search.ranking.RankedPlans with the fields output.py reads."""
     entries = tuple(SimpleNamespace(rank=i, plan=p, evaluation=evaluate(instance, p),
                                     summary="the best plan found" if i == 1 else f"plan {i}",
                                     difference=0 if i == 1 else 3, tie=False, status="optimal")

@@ -15,18 +15,14 @@ from typer.testing import CliRunner
 
 import cli
 from models.scenario import Scenario
-from planner import priorities
-from planner.evaluator import evaluate
-from planner.formulation import build_formulation
-from planner.instance import Instance
-from planner.output import PlanEntry
-from planner.priorities import (
-    account_priorities,
-    require_priority,
-    structural_obstacle,
-    unpriced_reason,
-)
-from planner.solve import SolveOptions, solve
+from planner.analysis import pricing as priorities
+from planner.analysis.pricing import account_priorities, require_priority
+from planner.domain.instance import Instance
+from planner.milp.formulation import build_formulation
+from planner.outputs.documents import PlanEntry
+from planner.rules.accounts import structural_obstacle, unpriced_reason
+from planner.rules.evaluator import evaluate
+from planner.search.solve import SolveOptions, solve
 from tests.factory import instance_of, random_scenario
 
 SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "contract" / "plan-output.schema.json"

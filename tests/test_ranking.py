@@ -7,17 +7,17 @@ import math
 
 import pytest
 
-from planner.evaluator import evaluate
-from planner.instance import Instance
-from planner.loader import load_scenario
-from planner.ranking import (
+from planner.domain.instance import Instance
+from planner.inputs.loader import load_scenario
+from planner.rules.evaluator import evaluate
+from planner.search.ranking import (
     default_min_difference,
     describe_difference,
     difference,
     presence_counts,
     rank_plans,
 )
-from planner.solve import SolveOptions
+from planner.search.solve import SolveOptions
 from tests.conftest import REPO, build_instance, build_plan
 
 OPTIONS = SolveOptions(solver="highs", time_limit=30, seed=0)
@@ -60,7 +60,7 @@ def test_ties_are_marked_only_for_equal_scores_when_optimal(ranked):
 
 
 def test_ties_follow_each_plans_own_slack(tutorial, ranked):
-    from planner.ranking import Found, _ranked
+    from planner.search.ranking import Found, _ranked
     proven = [Found(p.plan, p.evaluation, "optimal", 0.0) for p in ranked.plans]
     scores = [p.evaluation.score for p in ranked.plans]
     assert [p.tie for p in _ranked(tutorial, proven)] == [p.tie for p in ranked.plans]
@@ -131,7 +131,7 @@ def test_the_time_budget_covers_all_plans(tutorial):
 
 def test_difference_rows_admit_a_plan_that_fills_a_cell_beyond_the_previous_count():
     """|n − c| with n > c: four identical companies where the earlier plan had one."""
-    from planner.formulation import build_formulation, require_difference
+    from planner.milp.formulation import build_formulation, require_difference
     instance = build_instance(units=[{"id": f"I{j}", "kind": "infantry_company",
                                       "base": "CAMP"} for j in range(4)])
     f = build_formulation(instance)
@@ -142,7 +142,7 @@ def test_difference_rows_admit_a_plan_that_fills_a_cell_beyond_the_previous_coun
 
 
 def test_difference_rows_refuse_a_plan_too_close_to_the_previous_one():
-    from planner.formulation import build_formulation, require_difference
+    from planner.milp.formulation import build_formulation, require_difference
     instance = build_instance()
     f = build_formulation(instance)
     require_difference(f, {("infantry_company", "NEAR", 1): 1}, 2, label="plan1")
@@ -155,7 +155,7 @@ def test_difference_rows_refuse_a_plan_too_close_to_the_previous_one():
 
 def test_alternatives_warm_start_from_a_valid_plan_far_enough_from_every_earlier(tutorial,
                                                                                  ranked):
-    from planner.ranking import distinct_start
+    from planner.search.ranking import distinct_start
     earlier = [p.plan for p in ranked.plans[:2]]
     start = distinct_start(tutorial, earlier, 3, heuristic=None)
     assert start is not None
@@ -167,7 +167,7 @@ def test_alternatives_warm_start_from_a_valid_plan_far_enough_from_every_earlier
 def test_alternatives_are_capped_by_plan_ones_time_when_it_was_proven():
     from types import SimpleNamespace
 
-    from planner.ranking import alternative_seconds
+    from planner.search.ranking import alternative_seconds
     proven = SimpleNamespace(status="optimal", seconds=10.0)
     assert alternative_seconds(60.0, 4, proven) == pytest.approx(6.0)   # 0.6 × 10 s
     assert alternative_seconds(8.0, 4, proven) == pytest.approx(2.0)    # the budget's share

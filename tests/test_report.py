@@ -12,9 +12,8 @@ import pytest
 from rich.console import Console
 
 from models.plan import Plan
-from planner.evaluator import evaluate
-from planner.output import PlanEntry, ScenarioInfo, outcome_from_heuristic
-from planner.report import (
+from planner.outputs.documents import PlanEntry, ScenarioInfo, outcome_from_heuristic
+from planner.outputs.report import (
     WIDE_TRADEOFF_WIDTH,
     markdown_briefing,
     render_plan_report,
@@ -25,6 +24,7 @@ from planner.report import (
     unit_schedule,
     warning_lines,
 )
+from planner.rules.evaluator import evaluate
 
 
 def _console(width: int = 140) -> Console:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.evaluator import HARD_RULES, METRICS
+from planner.rules.evaluator import HARD_RULES, METRICS
 
 TESTS = Path(__file__).resolve().parent
 

@@ -10,13 +10,13 @@ from dataclasses import replace
 import pytest
 
 from models.plan import Assignment, MissionStart, Plan, Sortie
-from planner import backends as backends_module
-from planner.backends import BackendResult, SolverMissing
-from planner.evaluator import evaluate
-from planner.formulation import build_formulation
-from planner.instance import Instance
-from planner.loader import load_scenario
-from planner.solve import PlanVerificationError, SolveOptions, solve
+from planner.domain.instance import Instance
+from planner.inputs.loader import load_scenario
+from planner.milp import backends as backends_module
+from planner.milp.backends import BackendResult, SolverMissing
+from planner.milp.formulation import build_formulation
+from planner.rules.evaluator import evaluate
+from planner.search.solve import PlanVerificationError, SolveOptions, solve
 from tests.conftest import REPO
 from tests.factory import instance_of, random_scenario
 
@@ -297,7 +297,7 @@ def test_watchdog_interrupts_a_solver_that_overruns_its_limit():
     import threading
     import time
 
-    from planner.backends import watchdog
+    from planner.milp.backends import watchdog
     stopped = threading.Event()
     started = time.perf_counter()
     with watchdog(0.2, stopped.set):
@@ -309,7 +309,7 @@ def test_watchdog_interrupts_a_solver_that_overruns_its_limit():
 def test_watchdog_stays_quiet_when_the_solver_finishes_in_time():
     import threading
 
-    from planner.backends import watchdog
+    from planner.milp.backends import watchdog
     stopped = threading.Event()
     with watchdog(0.2, stopped.set):
         pass
@@ -320,9 +320,9 @@ def test_watchdog_stays_quiet_when_the_solver_finishes_in_time():
 @pytest.mark.slow
 def test_neighbourhood_search_is_deterministic_for_a_work_budget(flagship_instance):
     """The search's budget is simplex iterations, not seconds: same seed, same plan."""
-    from planner.backends import solve_highs
-    from planner.heuristic import staff_heuristic
-    from planner.lns import improve
+    from planner.milp.backends import solve_highs
+    from planner.search.heuristic import staff_heuristic
+    from planner.search.lns import improve
 
     f = build_formulation(flagship_instance)
     start = f.model.complete(f.primary_values(staff_heuristic(flagship_instance)))

@@ -1,8 +1,8 @@
-"""Weeks are written one way everywhere (planner.text)."""
+"""Weeks are written one way everywhere (planner.domain.text)."""
 
 import pytest
 
-from planner.text import week_ranges, weeks_phrase
+from planner.domain.text import week_ranges, weeks_phrase
 
 
 @pytest.mark.parametrize(("weeks", "text"), [([1, 2, 3, 5, 7, 8], "1–3, 5, 7–8"), ([4], "4"),

@@ -15,12 +15,8 @@ from typer.testing import CliRunner
 import cli
 from models.base import UnitKind
 from models.plan import Plan
-from planner import whatif
-from planner.evaluator import evaluate
-from planner.instance import Instance
-from planner.loader import load_scenario
-from planner.solve import SolveOptions, solve
-from planner.whatif import (
+from planner.analysis import whatif
+from planner.analysis.whatif import (
     KEPT_BASELINE,
     AddUnit,
     ChangeRefused,
@@ -37,6 +33,10 @@ from planner.whatif import (
     parse_changes,
     solve_within,
 )
+from planner.domain.instance import Instance
+from planner.inputs.loader import load_scenario
+from planner.rules.evaluator import evaluate
+from planner.search.solve import SolveOptions, solve
 from tests.conftest import build_plan
 
 REPO = Path(__file__).resolve().parents[1]

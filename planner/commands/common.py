@@ -1,27 +1,29 @@
-"""Helpers every pocplan command shares: exit codes, consoles, error exits, the guard
-against tracebacks, and loading a scenario or exiting with its problems (STYLE.md 8).
+"""What every pocplan command shares: exit codes, failing with a message, the guard that
+turns a bug into one line, loading a scenario or exiting 3, the solve status line with the
+solver libraries' own stdout silenced, and machine output to stdout or a file.
 
-Exit codes are documented in the README ("Exit codes"); see `ExitCode`.
+Exit codes are documented in the README ("Exit codes"): see `ExitCode`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.text import Text
 from typer.exceptions import TyperException
 
-from planner.loader import LoadedScenario, ScenarioError, load_scenario
-
-REPORT_WIDTH = 120
-"""Width of the terminal report when it is not written to a terminal and COLUMNS is unset."""
+from planner.domain.files import write_atomic
+from planner.inputs.loader import LoadedScenario, ScenarioError, load_scenario
+from planner.outputs.documents import ScenarioInfo
+from planner.outputs.terminal import Console, SolveProgress, print_error, print_line, status_line
 
 DEBUG_ENV = "POCPLAN_DEBUG"
 """Set to 1 to see the traceback of an internal error."""
@@ -45,26 +47,9 @@ class ExitCode(IntEnum):
     """Interrupted (Ctrl-C), by the shell's convention."""
 
 
-# ====================================================================== helpers
-def consoles() -> tuple[Console, Console]:
-    """(stdout console, stderr console), created per command so tests capture them.
-    Colour follows the terminal and NO_COLOR; a report written to a pipe or file gets a
-    stable width (COLUMNS, else REPORT_WIDTH)."""
-    out = Console(soft_wrap=False)
-    if not out.is_terminal and "COLUMNS" not in os.environ:
-        out = Console(width=REPORT_WIDTH)
-    return out, Console(stderr=True, soft_wrap=True)
-
-
 def fail(code: ExitCode, message: str, details: list[str] | tuple[str, ...] = ()) -> typer.Exit:
     """Print an error and its details on stderr; return the Exit to raise."""
-    err = Console(stderr=True, soft_wrap=True)
-    err.print(Text.assemble(("error: ", "bold red"), message), highlight=False)
-    for detail in details:
-        first, *rest = str(detail).splitlines() or [""]
-        err.print(Text(f"  - {first}"), highlight=False)
-        for line in rest:
-            err.print(Text(f"    {line}"), highlight=False)
+    print_error(message, details)
     return typer.Exit(int(code))
 
 
@@ -101,3 +86,73 @@ def load_or_exit(path: Path) -> LoadedScenario:
         raise fail(ExitCode.INVALID_INPUT,
                    f"{path}: {len(errors)} problem(s); nothing was planned",
                    [str(p) for p in exc.problems]) from None
+
+
+def scenario_info(loaded: LoadedScenario) -> ScenarioInfo:
+    s = loaded.scenario
+    return ScenarioInfo(name=s.name, sha256=loaded.sha256, weeks=s.horizon.weeks,
+                        path=loaded.path, start=s.horizon.start)
+
+
+def solver_missing(solver: str, exc: Exception) -> typer.Exit:
+    """The chosen solver library is not installed: exit 1 with what to do."""
+    return fail(ExitCode.INTERNAL, f"solver {solver!r} is not available: {exc}. "
+                "Choose another with --solver (auto picks what is installed).")
+
+
+@contextlib.contextmanager
+def solving(err: Console, label: str) -> Iterator[SolveProgress]:
+    """A status line on stderr while a solver runs. What solver libraries print on file
+    descriptor 1 themselves (the HiGHS banner) is discarded meanwhile, so stdout carries
+    only pocplan's output (pocplan's own messages go to stderr)."""
+    with quiet_stdout_fd(), status_line(err, label) as progress:
+        yield progress
+
+
+@contextlib.contextmanager
+def quiet_stdout_fd() -> Iterator[None]:
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+        _flush_c_stdio()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _flush_c_stdio() -> None:
+    """Flush C-level stdio buffers (a library's printf) while fd 1 is still redirected."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+
+
+def emit(text: str, output: Path | None, err: Console) -> None:
+    """Machine output: to `output` atomically, else to stdout (UTF-8), nothing else."""
+    if output is not None:
+        write_atomic(output, text)
+        print_line(err, f"wrote {output}")
+        return
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def check_output(output: Path | None) -> None:
+    if output is None:
+        return
+    parent = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        raise typer.BadParameter(f"{output} is a directory", param_hint="--output")
+    if not parent.is_dir():
+        raise typer.BadParameter(f"directory {parent} does not exist", param_hint="--output")

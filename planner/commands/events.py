@@ -17,28 +17,32 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
-from planner.commands.common import ExitCode, consoles, fail, guarded, load_or_exit
-from planner.files import write_atomic
+from planner.commands.common import ExitCode, check_output, emit, fail, guarded, load_or_exit
 from planner.inputs.event_import import run_import
 from planner.inputs.event_mapping import load_mapping
 from planner.inputs.event_matching import DEFAULT_RADIUS_KM
 from planner.inputs.events import FORMAT_NAMES, EventFileError
-from planner.loader import ScenarioError
+from planner.inputs.problems import ScenarioError
 from planner.outputs.event_fragment import fragment_text
 from planner.outputs.event_report import render_event_import
+from planner.outputs.terminal import consoles, print_warnings
 
 _ID = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
 
 import_app = typer.Typer(name="import", no_args_is_help=True, rich_markup_mode="rich",
                          help="Draft scenario inputs from outside data (never changing the "
                               "scenario itself).")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `import` command group (`import events`) to the pocplan app."""
+    import_app.command(name="events", help=EVENTS_HELP)(guarded(events_command))
+    app.add_typer(import_app, name="import")
 
 EVENTS_HELP = (
     "Draft each hotspot's threats from an ACLED export or an HDX HAPI conflict-events CSV: "
@@ -48,8 +52,6 @@ EVENTS_HELP = (
     "scenario is never changed. Exit code 3 when an input is invalid.")
 
 
-@import_app.command(name="events", help=EVENTS_HELP)
-@guarded
 def events_command(
     file: Annotated[Path, typer.Argument(help="ACLED export or HDX HAPI conflict-events CSV.",
                                          show_default=False)],
@@ -102,29 +104,18 @@ def events_command(
     if result.draft is None:
         raise fail(ExitCode.INVALID_INPUT, f"{file}: no usable row; nothing was drafted")
     if not result.draft.threats:
-        err.print(Text("warning: no event was counted for any hotspot; the fragment names "
-                       "none", style="yellow"), highlight=False)
+        print_warnings(err, ["no event was counted for any hotspot; the fragment names none"])
     text = fragment_text(result.draft, source_name=file.name,
                          format_name=FORMAT_NAMES[result.events.format],
                          unnamed=[h.id for h in hotspots if h.id not in result.draft.threats],
                          assessment=as_assessment)
-    if output is not None:
-        write_atomic(output, text)
-        err.print(f"wrote {output}; review it, then merge it into the scenario by hand",
-                  highlight=False)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    emit(text, output, err)
 
 
 def _check_output(output: Path | None, inputs: dict[str, Path | None]) -> None:
+    check_output(output)
     if output is None:
         return
-    parent = output.parent if str(output.parent) else Path(".")
-    if output.is_dir():
-        raise fail(ExitCode.USAGE, f"--output {output} is a directory")
-    if not parent.is_dir():
-        raise fail(ExitCode.USAGE, f"--output: directory {parent} does not exist")
     for what, path in inputs.items():
         if path is not None and _same_file(output, path):
             raise fail(ExitCode.USAGE, f"--output {output} is the {what}; pocplan never "

@@ -27,7 +27,9 @@ from models.events import (
 )
 from planner.inputs.event_matching import Matches
 from planner.inputs.events import EventFormat, EventRecord
-from planner.loader import ScenarioError, read_source, validate_model
+from planner.inputs.messages import validate_model
+from planner.inputs.problems import ScenarioError
+from planner.inputs.source import read_source
 
 C = ThreatCategory
 A = ActorType

@@ -18,8 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from models.scenario import Hotspot, Location
+from planner.domain.instance import great_circle_km
 from planner.inputs.events import EventRecord
-from planner.instance import great_circle_km
 
 DEFAULT_RADIUS_KM = 25.0
 """Default matching radius, km: a hotspot's villages and the roads into them (Koro's

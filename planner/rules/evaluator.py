@@ -31,8 +31,8 @@ from dataclasses import dataclass, fields
 from models.base import ThreatCategory
 from models.plan import Assignment, Plan, Sortie
 from models.scenario import DistinctionMode
-from planner.instance import Instance, MissionInfo, window_weeks
-from planner.text import weeks_phrase
+from planner.domain.instance import Instance, MissionInfo, window_weeks
+from planner.domain.text import weeks_phrase
 
 HOURS_TOLERANCE = 1e-9
 """Flight hours a unit may exceed its weekly limit by, h (floating-point slack only)."""
@@ -372,11 +372,10 @@ def garrison_floor(instance: Instance, view: PlanView) -> list[Violation]:
     kept[b,t] ≥ min(min_garrison_b, #{u of b: t ∈ available(u)})."""
     out = []
     for b in sorted(instance.base_ids):
-        units = [u for u in instance.ground_units if u.base == b]
         for t in instance.weeks:
-            available = [u.id for u in units if t in u.available]
+            available = instance.available_ground[b, t]
             kept = sum(1 for u in available if (u, t) not in view.by_unit_week)
-            floor = min(instance.min_garrison[b], len(available))
+            floor = instance.garrison_floor(b, t)
             if kept < floor:
                 out.append(Violation("garrison_floor", f"{b} keeps {kept} of its "
                                      f"{len(available)} available ground units home in week "
@@ -654,10 +653,8 @@ def short_stays(instance: Instance, view: PlanView) -> list[tuple[str, int, int]
 
     Short: fewer than min_stay_weeks weeks, also when it reaches the last week of the
     horizon ("a plan commits nothing beyond its horizon"), unless it covers weeks 1..T."""
-    T, min_stay = instance.horizon_weeks, instance.policy.min_stay_weeks
     return [(h, a, b) for h in sorted(instance.hotspot_ids)
-            for a, b in _episodes(instance, view, h)
-            if b - a + 1 < min_stay and (a, b) != (1, T)]
+            for a, b in _episodes(instance, view, h) if instance.is_short_stay(a, b)]
 
 
 @_metric("retaliation_exposure")

@@ -254,6 +254,33 @@ class Instance:
     def max_pi(self, h: str, t: int) -> int:
         return max((self.pi.get((h, c, t), 0) for c in ThreatCategory), default=0)
 
+    # ------------------------------------------------------------------ garrison (R7)
+    @cached_property
+    def available_ground(self) -> dict[tuple[str, int], tuple[str, ...]]:
+        """(base, week) → ids of the base's ground units available that week."""
+        out: dict[tuple[str, int], list[str]] = {(b, t): [] for b in self.base_ids
+                                                 for t in self.weeks}
+        for u in self.ground_units:
+            for t in u.available:  # a unit of an unknown base is the checks' to report
+                out.setdefault((u.base, t), []).append(u.id)
+        return {key: tuple(ids) for key, ids in out.items()}
+
+    def garrison_floor(self, b: str, t: int) -> int:
+        """Ground units base b must keep home in week t: min(min_garrison, available)."""
+        return min(self.min_garrison[b], len(self.available_ground[b, t]))
+
+    def spare_ground(self, b: str, t: int) -> int:
+        """Ground units base b may send out in week t: available − garrison floor."""
+        return len(self.available_ground[b, t]) - self.garrison_floor(b, t)
+
+    # ------------------------------------------------------------------ stays (R3)
+    def is_short_stay(self, first: int, last: int) -> bool:
+        """An episode of presence from `first` to `last` is short: fewer than
+        min_stay_weeks weeks, also when it reaches the last week of the horizon (a plan
+        commits nothing beyond its horizon), unless it covers the whole horizon."""
+        return (last - first + 1 < self.policy.min_stay_weeks
+                and (first, last) != (1, self.horizon_weeks))
+
     # ------------------------------------------------------------------ reach
     def distance(self, u: str, h: str) -> float:
         return self.dist_km[self.units[u].base, h]
@@ -265,6 +292,10 @@ class Instance:
         """Flight hours of one sortie: 2 × distance / speed + time on station."""
         spec = self.units[u].spec
         return 2 * self.distance(u, h) / spec.speed_kmh + spec.station_hours
+
+    def max_sorties(self, u: str, h: str) -> int:
+        """Most sorties air unit u can fly to h in one week on its own flight hours."""
+        return math.floor(self.units[u].flight_hours_per_week / self.sortie_hours(u, h) + 1e-9)
 
     def ground_ok(self, u: str, h: str, t: int) -> bool:
         """Whether ground unit u may be assigned at h in week t under every hard rule that

@@ -7,7 +7,7 @@ a policy value. The pipeline reads top to bottom:
 1. `parse_changes`: the command-line strings into change objects; malformed syntax is
    refused with every problem at once (`ChangeSyntaxError`).
 2. `apply_changes`: the changes applied to the scenario (`model_copy(update=…)` with every
-   new piece validated), then the loader's cross checks (`planner.checks`) re-run on the
+   new piece validated), then the loader's cross checks (`planner.inputs.checks`) re-run on the
    result, so an unknown id, a window outside the horizon or an impossible pin is refused
    before anything is solved (`ChangeRefused`, every problem at once).
 3. `compare`: the baseline and the variant solved with the same seed, each with half of
@@ -47,13 +47,14 @@ from pydantic import ValidationError
 from models.base import UnitKind
 from models.plan import Assignment, Plan, Sortie
 from models.scenario import Commitment, Policy, Scenario, Unit, Weights
-from planner.checks import run_checks
-from planner.evaluator import Evaluation, evaluate
-from planner.instance import Instance
-from planner.loader import CheckContext, MarkIndex, Problem, Source
-from planner.ranking import mission_changes
-from planner.solve import SolveOptions, SolveResult, solve
-from planner.text import weeks_phrase
+from planner.domain.instance import Instance
+from planner.domain.text import weeks_phrase
+from planner.inputs.checks import run_checks
+from planner.inputs.loader import CheckContext, MarkIndex, Problem, Source
+from planner.milp.status import SolveStatus
+from planner.rules.evaluator import Evaluation, evaluate
+from planner.search.ranking import mission_changes
+from planner.search.solve import SolveOptions, SolveResult, solve
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 """Ids as DESIGN.md §3 allows them."""
@@ -638,7 +639,7 @@ def solve_within(instance: Instance, options: SolveOptions,
         return solve(instance, options)
     result = solve(instance, options, warm_start=floor_plan)
     if result.evaluation is None or result.evaluation.score < floor_eval.score - 1e-9:
-        return replace(result, plan=floor_plan, evaluation=floor_eval, status="feasible",
+        return replace(result, plan=floor_plan, evaluation=floor_eval, status=SolveStatus.FEASIBLE,
                        from_heuristic=False, message=KEPT_BASELINE)
     return result
 
@@ -857,8 +858,7 @@ def with_new_unit(instance: Instance, plan: Plan, unit: str) -> Plan:
             extra = []
             for t in instance.weeks:
                 if instance.air_ok(unit, h, t):
-                    n = math.floor(info.flight_hours_per_week / instance.sortie_hours(unit, h)
-                                   + 1e-9)
+                    n = instance.max_sorties(unit, h)
                     extra.append(Sortie(unit=unit, hotspot=h, week=t, count=n,
                                         task="show_of_force"))
             options.append(plan.model_copy(update={"sorties": [*plan.sorties, *extra]}))
@@ -912,11 +912,11 @@ def _one_marginal(scenario: Scenario, baseline: SolveResult, change: AddUnit | R
                 else without_unit(instance, baseline.plan, change.id))
     result = solve_within(instance, options, seed)
     seconds = time.perf_counter() - started
-    hit_limit = result.status != "optimal"
+    hit_limit = result.status != SolveStatus.OPTIMAL
     if result.evaluation is None or baseline.evaluation is None:
-        note = "; ".join(result.conflicts) if result.status == "infeasible" else \
+        note = "; ".join(result.conflicts) if result.status == SolveStatus.INFEASIBLE else \
             (result.message or "no plan within the time limit")
-        what = "infeasible without it" if result.status == "infeasible" else note
+        what = "infeasible without it" if result.status == SolveStatus.INFEASIBLE else note
         return MarginalValue(change, None, None, result.status, hit_limit, seconds, what)
     delta = result.evaluation.score - baseline.evaluation.score
     raw = delta if adding else -delta

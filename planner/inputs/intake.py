@@ -37,8 +37,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.files import fsync_directory, write_atomic
-from planner.loader import (
+from planner.domain.files import fsync_directory, write_atomic
+from planner.inputs.loader import (
     LoadedScenario,
     Problem,
     ScenarioError,

@@ -14,16 +14,26 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from models.plan import Plan
-from planner.backends import BACKENDS, BackendResult, Progress, SolverMissing, available_backends
-from planner.evaluator import Evaluation, evaluate
-from planner.formulation import Formulation, build_formulation
-from planner.heuristic import InfeasibleScenario, staff_heuristic
-from planner.instance import Instance
-from planner.linear import LinearModel, family
-from planner.lns import improve
+from planner.domain.instance import Instance
+from planner.milp.backends import (
+    BACKENDS,
+    BackendResult,
+    Progress,
+    SolverMissing,
+    available_backends,
+    native_seconds,
+)
+from planner.milp.formulation import Formulation, build_formulation
+from planner.milp.linear import LinearModel, family
+from planner.milp.status import SolveStatus
+from planner.rules.evaluator import Evaluation, evaluate
+from planner.search.heuristic import InfeasibleScenario, staff_heuristic
+from planner.search.lns import improve
 
+T = TypeVar("T")
 SOLVER_CHOICES = ("auto", "highs", "cbc", "cpsat")
 HYBRID_MIN_SECONDS = 1.0
 """Below this budget HiGHS runs alone, without neighbourhood search beside it."""
@@ -33,6 +43,32 @@ deterministic clock, measured on the reference machine (README, Performance) wit
 HiGHS busy on the other core. Sets how far the search goes, whatever today's load."""
 ELASTIC_FAMILIES = ("garrison_floor", "require_pin", "one_task_per_week", "flight_hours")
 """The hard rules that can conflict with one another (all others live in the domains)."""
+
+
+PHASES = ("heuristic_seconds", "warm_start_seconds", "backend_seconds", "native_solver_seconds",
+          "lns_seconds", "lns_native_seconds", "evaluate_seconds")
+"""The phases `SolveResult.phases` times: the staff heuristic, the warm start, the
+full-model backend (translation + native solver), the native solver alone, the
+neighbourhood search (and its native sub-solves), and the evaluator."""
+
+
+class _Phases(dict):
+    """Seconds by phase, added up from any thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def add(self, phase: str, seconds: float) -> None:
+        with self._lock:
+            self[phase] = self.get(phase, 0.0) + seconds
+
+    def timed(self, phase: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.add(phase, time.perf_counter() - started)
 
 
 class PlanVerificationError(RuntimeError):
@@ -53,7 +89,7 @@ class SolveResult:
     """What a solve produced, normalised across backends."""
 
     backend: str
-    status: str  # optimal | feasible | infeasible | no_solution | error
+    status: SolveStatus
     plan: Plan | None
     evaluation: Evaluation | None
     bound: float | None
@@ -71,6 +107,8 @@ class SolveResult:
     """False when the plan came from a search cut by the wall clock: the same seed may then
     give another plan on a busier or slower machine (README, Solvers and reproducibility)."""
     extras: dict = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict, compare=False)
+    """Seconds by phase (`PHASES`), for the benchmark: where the solve's time went."""
 
     @property
     def score(self) -> float | None:
@@ -118,27 +156,30 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(), *,
         customise(f)
     build_seconds = time.perf_counter() - started
 
-    heuristic, heuristic_eval = (_heuristic(instance) if warm_start is True or fallback
-                                 else (None, None))
+    phases = _Phases()
+    heuristic, heuristic_eval = (phases.timed("heuristic_seconds", _heuristic, instance)
+                                 if warm_start is True or fallback else (None, None))
     if f.model.impossible_rows:
-        return SolveResult(backend, "infeasible", None, None, None, None,
+        return SolveResult(backend, SolveStatus.INFEASIBLE, None, None, None, None,
                            time.perf_counter() - started, build_seconds,
                            "no plan satisfies the hard rules",
                            conflicts=tuple(describe_row(instance, r)
                                            for r in f.model.impossible_rows),
                            heuristic=heuristic, heuristic_evaluation=heuristic_eval)
     start_plan = heuristic if warm_start is True else (warm_start or None)
-    start_values = _start_values(f, start_plan) if start_plan is not None else None
+    start_values = (phases.timed("warm_start_seconds", _start_values, f, start_plan)
+                    if start_plan is not None else None)
 
     # Build, heuristic and warm start all come out of the budget: the limit covers them.
     remaining = max(0.05, options.time_limit - (time.perf_counter() - started))
     if backend == "highs" and start_values is not None and remaining >= HYBRID_MIN_SECONDS:
-        outcome = _run_hybrid(f, remaining, options, start_values)
+        outcome = _run_hybrid(f, remaining, options, start_values, phases)
     else:
-        outcome = _run(backend, f.model, remaining, options, start_values)
+        outcome = _run(backend, f.model, remaining, options, start_values, phases)
     seconds = time.perf_counter() - started
-    if outcome.status == "infeasible":
-        return SolveResult(backend, "infeasible", None, None, None, None, seconds, build_seconds,
+    if outcome.status == SolveStatus.INFEASIBLE:
+        return SolveResult(backend, SolveStatus.INFEASIBLE, None, None, None, None, seconds,
+                           build_seconds,
                            "no plan satisfies the hard rules",
                            conflicts=explain_infeasibility(f, options),
                            heuristic=heuristic, heuristic_evaluation=heuristic_eval)
@@ -146,25 +187,26 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(), *,
         return _fallback(backend, outcome, seconds, build_seconds, heuristic, heuristic_eval,
                          fallback)
     plan = f.plan_from_values(outcome.values)
-    evaluation = evaluate(instance, plan)
+    evaluation = phases.timed("evaluate_seconds", evaluate, instance, plan)
     if not evaluation.valid:
         raise PlanVerificationError(
             f"{backend} returned a plan that breaks hard rules (a pocplan bug): "
             + "; ".join(v.text for v in evaluation.violations[:5]))
     status = outcome.status
     # CP-SAT's bound is weak unless it proved optimality; CBC through PuLP reports none.
-    bound = outcome.bound if backend != "cpsat" or status == "optimal" else None
-    if status == "optimal" and bound is None:
+    bound = outcome.bound if backend != "cpsat" or status == SolveStatus.OPTIMAL else None
+    if status == SolveStatus.OPTIMAL and bound is None:
         bound = evaluation.score
     result = SolveResult(backend, status, plan, evaluation, bound,
                          gap_of(bound, evaluation.score), seconds, build_seconds,
                          outcome.message, heuristic=heuristic,
                          heuristic_evaluation=heuristic_eval,
-                         reproducible=not outcome.timed_out)
+                         reproducible=not outcome.timed_out, phases=phases)
     if (fallback and heuristic_eval is not None
             and heuristic_eval.score > evaluation.score + 1e-9):
         # A time-out can leave the solver below the staff heuristic: never return worse.
-        return replace(result, plan=heuristic, evaluation=heuristic_eval, status="feasible",
+        return replace(result, plan=heuristic, evaluation=heuristic_eval,
+                       status=SolveStatus.FEASIBLE,
                        gap=gap_of(bound, heuristic_eval.score), from_heuristic=True,
                        message="the solver's best plan was below the staff heuristic's")
     return result
@@ -192,9 +234,9 @@ def _start_values(f: Formulation, plan: Plan) -> list[float] | None:
 
 
 def _run_hybrid(f: Formulation, seconds: float, options: SolveOptions,
-                start: list[float]) -> BackendResult:
+                start: list[float], phases: _Phases) -> BackendResult:
     """HiGHS on the full model in one thread while large-neighbourhood search
-    (planner.lns) improves the warm start in another — the machine's two cores. On a
+    (planner.search.lns) improves the warm start in another — the machine's two cores. On a
     mission-size scenario HiGHS spends its first seconds in root cuts; LNS finds good plans
     meanwhile. The better plan wins; the bound is HiGHS's; an optimum HiGHS proves stops
     the search at once."""
@@ -204,7 +246,7 @@ def _run_hybrid(f: Formulation, seconds: float, options: SolveOptions,
 
     def full_model() -> None:
         try:
-            box["mip"] = _run("highs", f.model, seconds, options, start)
+            box["mip"] = _run("highs", f.model, seconds, options, start, phases)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             failure.append(exc)
         finally:
@@ -212,32 +254,41 @@ def _run_hybrid(f: Formulation, seconds: float, options: SolveOptions,
 
     worker = threading.Thread(target=full_model, name="pocplan-highs", daemon=True)
     worker.start()
-    search = improve(f, start, seconds=seconds, work_budget=round(WORK_PER_SECOND * seconds),
-                     seed=options.seed, sub_solver=BACKENDS["highs"],
-                     progress=options.progress, stop=finished)
+    native_before = native_seconds()
+    search = phases.timed("lns_seconds", improve, f, start, seconds=seconds,
+                          work_budget=round(WORK_PER_SECOND * seconds), seed=options.seed,
+                          sub_solver=BACKENDS["highs"], progress=options.progress,
+                          stop=finished)
+    phases.add("lns_native_seconds", native_seconds() - native_before)
     worker.join()
     if failure:
         raise failure[0]
     mip = box["mip"]
-    if mip.status in ("optimal", "infeasible", "error") or search.values is start:
+    if mip.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE, SolveStatus.ERROR) \
+            or search.values is start:
         return mip  # proven, or the search found nothing: HiGHS's result as it stands
     if mip.values is not None and (f.model.objective_value(mip.values)
                                    > f.model.objective_value(search.values) + 1e-9):
         return mip
-    return BackendResult("feasible", search.values, mip.bound,
+    return BackendResult(SolveStatus.FEASIBLE, search.values, mip.bound,
                          "time limit reached: plan from neighbourhood search, bound from HiGHS",
                          work=search.work, timed_out=not search.reproducible)
 
 
 def _run(backend: str, model: LinearModel, time_limit: float, options: SolveOptions,
-         start: list[float] | None) -> BackendResult:
+         start: list[float] | None, phases: _Phases | None = None) -> BackendResult:
+    started, native_before = time.perf_counter(), native_seconds()
     try:
         return BACKENDS[backend](model, time_limit=time_limit, seed=options.seed, start=start,
                                  progress=options.progress)
     except SolverMissing:
         raise
     except Exception as exc:  # noqa: BLE001 - a solver crash becomes a reported error status
-        return BackendResult("error", None, None, f"{type(exc).__name__}: {exc}")
+        return BackendResult(SolveStatus.ERROR, None, None, f"{type(exc).__name__}: {exc}")
+    finally:
+        if phases is not None:
+            phases.add("backend_seconds", time.perf_counter() - started)
+            phases.add("native_solver_seconds", native_seconds() - native_before)
 
 
 def _fallback(backend: str, outcome: BackendResult, seconds: float, build_seconds: float,
@@ -245,7 +296,7 @@ def _fallback(backend: str, outcome: BackendResult, seconds: float, build_second
               allow: bool) -> SolveResult:
     """No solver plan in time: the staff heuristic's plan, labelled feasible, if it exists."""
     if allow and heuristic is not None and heuristic_eval is not None:
-        return SolveResult(backend, "feasible", heuristic, heuristic_eval, outcome.bound,
+        return SolveResult(backend, SolveStatus.FEASIBLE, heuristic, heuristic_eval, outcome.bound,
                            gap_of(outcome.bound, heuristic_eval.score), seconds, build_seconds,
                            f"{outcome.message or outcome.status}; returning the staff "
                            "heuristic's plan", heuristic=heuristic,

@@ -2,7 +2,7 @@
 
 Rules write a `LinearModel`: variables are plain ints, rows are (name, terms, lo, hi) with
 structured names such as `garrison_floor[SEV|w3]`, and the objective is a map var → coef
-to maximise. Backends (`planner.backends`) translate it once, in linear time, to HiGHS,
+to maximise. Backends (`planner.milp.backends`) translate it once, in linear time, to HiGHS,
 CBC (through PuLP) or CP-SAT. No rule imports a solver.
 
 Auxiliary variables carry a `define` function that computes their value from the values

@@ -22,8 +22,6 @@ priced against it.
 
 from __future__ import annotations
 
-import math
-import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -31,38 +29,47 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from models.plan import Assignment, MissionStart, Plan, Sortie
-from models.scenario import DistinctionMode
-from planner import output
-from planner.evaluator import Evaluation, evaluate
-from planner.formulation import Formulation
-from planner.heuristic import staff_heuristic
-from planner.instance import Instance, MissionInfo, SecureAreaInfo, UnitInfo
-from planner.ranking import describe_difference
-from planner.solve import SolveOptions, SolveResult, solve
-from planner.text import weeks_phrase
+from planner.domain.instance import Instance, MissionInfo
+from planner.milp.formulation import Formulation
+from planner.milp.status import SolveStatus
+from planner.rules.accounts import (
+    IMPOSSIBLE,
+    MET,
+    OUTWEIGHED,
+    Basis,
+    derive_accounts,
+    ground_spare,
+    shortfall,
+    structural_obstacle,
+)
+from planner.rules.accounts import PriorityAccount as BaseAccount
+from planner.rules.evaluator import Evaluation, evaluate
+from planner.search.heuristic import staff_heuristic
+from planner.search.ranking import PlanMoves, moves_parts, plan_moves
+from planner.search.solve import SolveOptions, SolveResult, solve
 
 DEFAULT_PRICE_LIMIT = 5
 """How many priorities are priced by default (highest weight first)."""
 
-MET, PARTIAL, UNMET = output.MET, output.PARTIAL, output.UNMET
 MIN_RESOLVE_SECONDS = 0.5
 """No pricing re-solve gets less than this, however many share the budget."""
-IMPOSSIBLE = "structurally impossible"
-OUTWEIGHED = "outweighed"
 
 
 @dataclass(frozen=True)
-class PriorityAccount(output.PriorityAccount):
+class PriorityAccount(BaseAccount):
     """A §7 `plans[].priorities[]` entry with what pricing found (when it ran)."""
 
-    structural: bool = False
-    """The reason is structural: no plan can meet it (no re-solve was made)."""
     moves: str | None = None
     """The main moves meeting it would take, from this plan (a sentence)."""
     constrained_score: float | None = None
     """Score of the best plan found that meets it."""
     constrained_plan: Plan | None = field(default=None, repr=False, compare=False)
     """That plan."""
+
+    @property
+    def structural(self) -> bool:
+        """The reason is structural: no plan can meet it."""
+        return self.basis is Basis.STRUCTURAL
 
 
 # ====================================================================== the extra row
@@ -84,185 +91,6 @@ def require_priority(f: Formulation, priority_id: str) -> None:
         f.model.row(name, starts, lower=1, upper=1)
 
 
-# ====================================================================== structural reasons
-def _ground_spare(inst: Instance) -> dict[tuple[str, int], int]:
-    """Ground units each base may send out in week t: available − min(floor, available)."""
-    spare = {}
-    for b in inst.base_ids:
-        for t in inst.weeks:
-            available = sum(1 for u in inst.ground_units if u.base == b and t in u.available)
-            spare[b, t] = available - min(inst.min_garrison[b], available)
-    return spare
-
-
-def _unit_obstacles(inst: Instance, u: UnitInfo, h: str, weeks: Sequence[int],
-                    spare: dict[tuple[str, int], int], presence: bool) -> str | None:
-    """Why ground unit u cannot be at h in any of `weeks` (None when it can in some)."""
-    if not inst.in_range(u.id, h):
-        return (f"{u.id} is out of range ({inst.distance(u.id, h):.0f} km from {u.base}, "
-                f"range {u.spec.range_km:g} km)")
-    causes = defaultdict(list)
-    for t in weeks:
-        if t not in u.available:
-            causes["unavailable"].append(t)
-        elif (u.id, h, t) in inst.forbidden_pins:
-            causes["forbidden there"].append(t)
-        elif spare[u.base, t] < 1:
-            causes[f"kept home by {u.base}'s garrison floor"].append(t)
-        elif presence and not inst.presence_ok(u.id, h, t) and (h, t) not in inst.ground_closed:
-            causes["barred by distinction: forbid"].append(t)
-    if sum(len(ws) for ws in causes.values()) < len(weeks):
-        return None
-    return f"{u.id} is " + ", ".join(f"{what} in {weeks_phrase(ws)}" for what, ws in causes.items())
-
-
-def _closure_causes(inst: Instance, h: str, weeks: Sequence[int]) -> list[str]:
-    causes = []
-    closed = [t for t in weeks if (h, t) in inst.ground_closed]
-    if closed:
-        causes.append(f"{h} is closed to ground movement in {weeks_phrase(closed)}")
-    if inst.policy.distinction is DistinctionMode.FORBID:
-        partner = [t for t in weeks if (h, t) in inst.partner_active
-                   and (h, t) not in inst.ground_closed]
-        if partner:
-            causes.append(f"partner operations bar UN presence at {h} in {weeks_phrase(partner)} "
-                          "(distinction: forbid)")
-    return causes
-
-
-def _secure_area_obstacle(inst: Instance, area: SecureAreaInfo,
-                          spare: dict[tuple[str, int], int]) -> str | None:
-    h = area.hotspot
-    holders = [u for u in inst.ground_units if u.spec.presence]
-    servable = [t for t in area.window
-                if any(inst.presence_ok(u.id, h, t) and spare[u.base, t] >= 1 for u in holders)]
-    if len(servable) >= area.required:
-        return None
-    missing = [t for t in area.window if t not in servable]
-    causes = _closure_causes(inst, h, missing)
-    open_weeks = [t for t in missing if (h, t) not in inst.ground_closed]
-    if not holders:
-        causes.append("the scenario has no unit able to hold a presence")
-    elif open_weeks:
-        causes += [c for u in holders
-                   if (c := _unit_obstacles(inst, u, h, open_weeks, spare, True)) is not None]
-    head = (f"no unit able to hold a presence can be at {h} in any week of its window "
-            f"({weeks_phrase(area.window)})" if not servable else
-            f"a presence at {h} is possible in only {len(servable)} of the {area.required} "
-            f"weeks required ({weeks_phrase(servable)})")
-    return f"{IMPOSSIBLE}: {head}: " + "; ".join(causes[:5]) + ("; …" if len(causes) > 5 else "")
-
-
-def _sorties_possible(inst: Instance, a: UnitInfo, h: str, t: int) -> int:
-    if not inst.air_ok(a.id, h, t):
-        return 0
-    return math.floor(a.flight_hours_per_week / inst.sortie_hours(a.id, h) + 1e-9)
-
-
-def _air_obstacles(inst: Instance, h: str, weeks: Sequence[int]) -> list[str]:
-    if not inst.air_units:
-        return ["the scenario has no helicopter"]
-    causes = []
-    for a in sorted(inst.air_units, key=lambda u: u.id):
-        if not inst.in_range(a.id, h):
-            causes.append(f"{a.id} is out of range ({inst.distance(a.id, h):.0f} km from "
-                          f"{a.base}, range {a.spec.range_km:g} km)")
-            continue
-        hours = inst.sortie_hours(a.id, h)
-        if hours > a.flight_hours_per_week + 1e-9:
-            causes.append(f"one sortie of {a.id} to {h} takes {hours:.1f} flight hours, more "
-                          f"than its {a.flight_hours_per_week:g} a week")
-            continue
-        closed = [t for t in weeks if (a.base, t) in inst.air_closed]
-        unavailable = [t for t in weeks if t not in a.available]
-        if closed:
-            causes.append(f"{a.base} is closed to flights in {weeks_phrase(closed)}")
-        if unavailable:
-            causes.append(f"{a.id} is unavailable in {weeks_phrase(unavailable)}")
-    return causes
-
-
-def _mission_obstacle(inst: Instance, mission: MissionInfo,
-                      spare: dict[tuple[str, int], int]) -> str | None:
-    h = mission.hotspot
-    escorts = [u for u in inst.ground_units if u.spec.escort]
-    ground: dict[int, int] = {}
-    for t in mission.window:
-        by_base: dict[str, int] = defaultdict(int)
-        for u in escorts:
-            if inst.ground_ok(u.id, h, t):
-                by_base[u.base] += 1
-        ground[t] = sum(min(n, spare[b, t]) for b, n in by_base.items())
-    air = {t: sum(_sorties_possible(inst, a, h, t) for a in inst.air_units)
-           for t in mission.window}
-
-    def fits(capacity: dict[int, int], need: dict[int, int], s: int) -> bool:
-        return all(capacity[t] >= need[t] for t in mission.running_weeks(s))
-
-    ground_ok = {s for s in mission.starts if fits(ground, mission.need_ground, s)}
-    air_ok = {s for s in mission.starts if fits(air, mission.need_air, s)}
-    if ground_ok & air_ok:
-        return None
-    parts = []
-    if not ground_ok:
-        need = max(mission.need_ground[t] for t in mission.window)
-        causes = _closure_causes(inst, h, mission.window)[:1]
-        reach = [u.id for u in escorts if inst.in_range(u.id, h)]
-        if not escorts:
-            causes.append("the scenario has no escort-capable ground unit")
-        elif len(reach) < need:
-            causes.append(f"only {len(reach)} escort-capable ground unit(s) are within range "
-                          f"of {h}" + (f" ({', '.join(sorted(reach))})" if reach else ""))
-        causes += [c for u in escorts if (c := _unit_obstacles(
-            inst, u, h, mission.window, spare, False)) is not None]
-        most = max(ground.values())
-        head = (f"no escort-capable ground unit can be at {h} in any week of its window "
-                f"({weeks_phrase(mission.window)}), and it needs {need}" if most == 0 else
-                f"its escort needs {need} escort-capable ground units at {h} but at most "
-                f"{most} can be there in a week of its window ({weeks_phrase(mission.window)})")
-        parts.append(head + (": " + "; ".join(causes[:4]) if causes else ""))
-    if not air_ok:
-        need = max(mission.need_air[t] for t in mission.window)
-        causes = _air_obstacles(inst, h, mission.window)
-        parts.append(f"it needs {need} escort sortie(s) a week at {h} but at most "
-                     f"{max(air.values())} can be flown there in a week of its window"
-                     + (": " + "; ".join(causes[:4]) if causes else ""))
-    if not parts:
-        parts.append(f"its ground and air escorts are never both possible in the same weeks "
-                     f"of its window ({weeks_phrase(mission.window)})")
-    return f"{IMPOSSIBLE}: " + "; ".join(parts)
-
-
-def structural_obstacle(instance: Instance, priority_id: str,
-                        spare: dict[tuple[str, int], int] | None = None) -> str | None:
-    """Why no plan at all can fully meet the priority, naming what stands in the way; None
-    when counting finds no obstacle (a re-solve may still find the hard rules together
-    rule it out)."""
-    spare = spare if spare is not None else _ground_spare(instance)
-    if priority_id in instance.secure_areas:
-        return _secure_area_obstacle(instance, instance.secure_areas[priority_id], spare)
-    return _mission_obstacle(instance, instance.missions[priority_id], spare)
-
-
-def unpriced_reason(instance: Instance, priority_id: str, satisfaction: float,
-                    spare: dict[tuple[str, int], int] | None = None) -> str:
-    """The reason for a priority not fully met, without a re-solve: structural, or
-    outweighed (by how much is left to pricing)."""
-    obstacle = structural_obstacle(instance, priority_id, spare)
-    if obstacle is not None:
-        return obstacle
-    return f"{OUTWEIGHED}: {_shortfall(instance, priority_id, satisfaction)}"
-
-
-def _shortfall(instance: Instance, priority_id: str, satisfaction: float) -> str:
-    if priority_id in instance.secure_areas:
-        area = instance.secure_areas[priority_id]
-        held = round(satisfaction * area.required)
-        return (f"presence in {held} of {area.required} required weeks; the units were worth "
-                "more elsewhere")
-    return "not scheduled; its escort was worth more elsewhere"
-
-
 # ====================================================================== pricing
 @dataclass(frozen=True)
 class Pricing:
@@ -277,7 +105,7 @@ class Pricing:
 
     @property
     def hit_limit(self) -> bool:
-        return self.result.status != "optimal"
+        return self.result.status != SolveStatus.OPTIMAL
 
 
 def price_priority(instance: Instance, priority_id: str, options: SolveOptions,
@@ -301,7 +129,7 @@ def price_priority(instance: Instance, priority_id: str, options: SolveOptions,
                    warm_start=seed[0] if seed else True, fallback=False)
     if seed is not None and (result.evaluation is None
                              or result.evaluation.score < seed[1].score - 1e-9):
-        result = replace(result, plan=seed[0], evaluation=seed[1], status="feasible",
+        result = replace(result, plan=seed[0], evaluation=seed[1], status=SolveStatus.FEASIBLE,
                          message="the re-solve stopped below a known plan meeting it")
     return Pricing(priority_id, result)
 
@@ -317,7 +145,7 @@ class _Repair:
         for x in plan.sorties:
             self.sorties[x.unit, x.hotspot, x.week, x.task, x.mission] += x.count
         self.missions = {m.priority: m.start_week for m in plan.missions}
-        self.spare = _ground_spare(instance)
+        self.spare = ground_spare(instance)
 
     def out(self, base: str, t: int) -> int:
         return sum(1 for (u, w) in self.ground if w == t and self.inst.units[u].base == base)
@@ -459,47 +287,33 @@ def priority_first_plan(instance: Instance,
     return [(plan, evaluation)] if evaluation.valid else []
 
 
-_VS_PLAN_1 = re.compile(r"\s*\(score [^)]*vs plan 1\)\.?$")
+def moves_sentence(instance: Instance, plan: Plan, constrained: Plan, most: int = 4) -> str:
+    """The main moves from `plan` to the plan meeting the priority, at most `most` parts:
+    the three longest unit moves, then the mission changes, then how many more (the price
+    says the score)."""
+    moves = plan_moves(plan, constrained, instance.weeks)
+    shown = moves_parts(instance, PlanMoves(moves.units[:3], moves.missions), most=3)
+    more = max(0, len(moves.units) - 3) + max(0, len(shown) - most)
+    parts = shown[:most] + ([f"{more} more change(s)"] if more else [])
+    return "; ".join(parts) if parts else "same presence as this plan with other escorts or sorties"
 
 
-def moves_sentence(instance: Instance, plan: Plan, evaluation: Evaluation, constrained: Plan,
-                   constrained_evaluation: Evaluation, most: int = 4) -> str:
-    """The main moves from `plan` to the plan meeting the priority: ranking's sentence,
-    at most `most` parts (the longest unit moves, then mission changes), without its
-    score clause (the price says it)."""
-    text = describe_difference(instance, plan, evaluation, constrained, constrained_evaluation)
-    parts = [p for p in _VS_PLAN_1.sub("", text).split("; ") if p]
-    more = 0
-    for part in list(parts):
-        counted = _MORE.match(part)
-        if counted:
-            more += int(counted[1])
-            parts.remove(part)
-    more += max(0, len(parts) - most)
-    parts = parts[:most] + ([f"{more} more change(s)"] if more else [])
-    text = "; ".join(parts).replace("plan 1", "this plan")
-    return text[:1].lower() + text[1:]
-
-
-_MORE = re.compile(r"^(\d+) more change\(s\)$")
-
-
-def _priced_account(instance: Instance, base: output.PriorityAccount, plan: Plan,
+def _priced_account(instance: Instance, base: BaseAccount, plan: Plan,
                     evaluation: Evaluation, pricing: Pricing, seconds: float) -> PriorityAccount:
     result = pricing.result
-    shortfall = _shortfall(instance, base.id, base.satisfaction).split(";")[0]
-    if result.status == "infeasible":
+    short = shortfall(instance, base.id, base.satisfaction).split(";")[0]
+    if result.status == SolveStatus.INFEASIBLE:
         conflicts = "; ".join(result.conflicts) or "the hard rules conflict"
         return PriorityAccount(**vars(base) | {
             "reason": f"{IMPOSSIBLE} under the hard rules together: no plan meeting it "
-                      f"satisfies them ({conflicts})", "structural": True})
+                      f"satisfies them ({conflicts})", "basis": Basis.STRUCTURAL})
     if result.plan is None or result.evaluation is None:
         return PriorityAccount(**vars(base) | {
-            "reason": f"{OUTWEIGHED}: {shortfall}; not priced: no plan meeting it was found "
-                      f"within {seconds:.1f} s"})
+            "reason": f"{OUTWEIGHED}: {short}; not priced: no plan meeting it was found "
+                      f"within {seconds:.1f} s", "basis": Basis.NO_PLAN_FOUND})
     constrained = result.evaluation.score
     price = max(0.0, evaluation.score - constrained)
-    moves = moves_sentence(instance, plan, evaluation, result.plan, result.evaluation)
+    moves = moves_sentence(instance, plan, result.plan)
     cost = f"{price:,.1f} points"
     if pricing.hit_limit:
         low = max(0.0, evaluation.score - result.bound) if result.bound is not None else 0.0
@@ -509,10 +323,11 @@ def _priced_account(instance: Instance, base: output.PriorityAccount, plan: Plan
         reason = (f"not met, though meeting it costs nothing against this plan: the best plan "
                   f"found that meets it scores {constrained:,.1f} ({moves})")
     else:
-        reason = f"{OUTWEIGHED}: {shortfall}; meeting it costs {cost}: {moves}"
+        reason = f"{OUTWEIGHED}: {short}; meeting it costs {cost}: {moves}"
     return PriorityAccount(**vars(base) | {
         "reason": reason, "price": price, "moves": moves, "constrained_score": constrained,
-        "constrained_plan": result.plan})
+        "constrained_plan": result.plan,
+        "basis": Basis.FREE if price <= 1e-9 else Basis.PRICED})
 
 
 def _entries(plans: Any) -> list[Any]:
@@ -534,8 +349,8 @@ def account_priorities(instance: Instance, plans: Any, options: SolveOptions | N
     """
     options = options or SolveOptions()
     entries = _entries(plans)
-    spare = _ground_spare(instance)
-    base = {e.rank: output.derive_accounts(instance, e.evaluation) for e in entries}
+    spare = ground_spare(instance)
+    base = {e.rank: derive_accounts(instance, e.evaluation) for e in entries}
     short = [p for p in instance.scenario.priorities
              if any(a.id == p.id and a.status != MET for acc in base.values() for a in acc)]
     structural = {p.id: r for p in short
@@ -554,18 +369,19 @@ def account_priorities(instance: Instance, plans: Any, options: SolveOptions | N
         accounts = []
         for a in base[e.rank]:
             if a.status == MET:
-                accounts.append(PriorityAccount(**vars(a) | {"reason": None}))
+                accounts.append(PriorityAccount(**vars(a) | {"reason": None, "basis": None}))
             elif a.id in structural:
                 accounts.append(PriorityAccount(**vars(a) | {"reason": structural[a.id],
-                                                              "structural": True}))
+                                                              "basis": Basis.STRUCTURAL}))
             elif a.id in pricings:
                 pricing, seconds = pricings[a.id]
                 accounts.append(_priced_account(instance, a, e.plan, e.evaluation, pricing,
                                                 seconds))
             else:
-                reason = (f"{OUTWEIGHED}: {_shortfall(instance, a.id, a.satisfaction)}; "
+                reason = (f"{OUTWEIGHED}: {shortfall(instance, a.id, a.satisfaction)}; "
                           f"not priced (limit {price_limit})")
-                accounts.append(PriorityAccount(**vars(a) | {"reason": reason}))
+                accounts.append(PriorityAccount(**vars(a) | {"reason": reason,
+                                                              "basis": Basis.NOT_PRICED}))
         table[e.rank] = tuple(accounts)
     return table
 
@@ -590,4 +406,4 @@ def _price_all(instance: Instance, priority_ids: Iterable[str], options: SolveOp
 def unpriced_count(accounts: dict[int, tuple[PriorityAccount, ...]]) -> int:
     """How many distinct priorities were left unpriced for lack of the price limit."""
     return len({a.id for acc in accounts.values() for a in acc
-                 if a.reason and "not priced (limit" in a.reason})
+                 if a.basis is Basis.NOT_PRICED})

@@ -15,11 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from models.plan import Assignment, Plan
-from planner.evaluator import Evaluation, evaluate
-from planner.formulation import build_formulation, require_difference
-from planner.instance import Instance
-from planner.solve import SolveOptions, SolveResult, solve
-from planner.text import weeks_phrase
+from planner.domain.instance import Instance
+from planner.domain.text import weeks_phrase
+from planner.milp.formulation import build_formulation, require_difference
+from planner.milp.status import SolveStatus
+from planner.rules.evaluator import Evaluation, evaluate
+from planner.search.solve import SolveOptions, SolveResult, solve
 
 PresenceCounts = dict[tuple[str, str, int], int]
 TIE_TOLERANCE = 1e-9
@@ -39,7 +40,7 @@ class RankedPlan:
     """D from plan 1."""
     tie: bool
     """Its score is within the optimality gap of a neighbour's: the order is not proven."""
-    status: str
+    status: SolveStatus
     """optimal | feasible: the status of the solve that produced it."""
 
 
@@ -64,14 +65,14 @@ class Found:
 
     plan: Plan
     evaluation: Evaluation
-    status: str
+    status: SolveStatus
     slack: float
     """bound − score in score points: 0 when proven optimal, ∞ when no bound is known."""
 
     @classmethod
     def of(cls, result: SolveResult) -> Found:
         assert result.plan is not None and result.evaluation is not None
-        if result.status == "optimal":
+        if result.status == SolveStatus.OPTIMAL:
             slack = 0.0
         elif result.bound is not None:
             slack = max(0.0, result.bound - result.evaluation.score)
@@ -130,7 +131,7 @@ def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None
         result = solve(instance, replace(options, time_limit=alternative_seconds(
                            left, k - i + 1, first)), formulation=f,
                        warm_start=start or False, fallback=False)
-        if result.status == "infeasible":
+        if result.status == SolveStatus.INFEASIBLE:
             shortfall = (f"only {len(found)} plan(s) differ from one another by at least "
                          f"{m} unit-weeks of presence (D, DESIGN.md §6): no other plan "
                          "satisfies the hard rules")
@@ -153,7 +154,7 @@ def alternative_seconds(left: float, still_wanted: int, first: SolveResult) -> f
     Alternatives start from a distinct valid plan with the search beside HiGHS, so a
     capped one is still a good plan, labelled with its own status."""
     share = left / still_wanted
-    if first.status == "optimal":
+    if first.status == SolveStatus.OPTIMAL:
         share = min(share, max(ALTERNATIVE_MIN_SECONDS, ALTERNATIVE_SHARE * first.seconds))
     return share
 
@@ -227,28 +228,69 @@ def _ranked(instance: Instance, found: list[Found]) -> tuple[RankedPlan, ...]:
 
 
 # ====================================================================== sentences
+@dataclass(frozen=True)
+class UnitMove:
+    """One unit doing something else in a run of consecutive weeks: at `new` instead of
+    `old` (None: at home)."""
+
+    unit: str
+    weeks: tuple[int, ...]
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class PlanMoves:
+    """What changed from one plan to another: unit moves, longest first, and missions
+    added, dropped or moved (priority, start before, start after; None: not scheduled)."""
+
+    units: tuple[UnitMove, ...]
+    missions: tuple[tuple[str, int | None, int | None], ...]
+
+
+def plan_moves(best: Plan, plan: Plan, weeks: range) -> PlanMoves:
+    """The moves from `best` to `plan`: presence runs by unit, longest first (stable by
+    unit id), and every mission change."""
+    moves: list[UnitMove] = []
+    was, now = _where(best), _where(plan)
+    for unit in sorted(set(was) | set(now)):
+        for run, old, new in _runs(weeks, was.get(unit, {}), now.get(unit, {})):
+            moves.append(UnitMove(unit, tuple(run), old, new))
+    moves.sort(key=lambda m: -len(m.weeks))
+    return PlanMoves(tuple(moves), tuple(mission_changes(best, plan)))
+
+
+def moves_parts(instance: Instance, moves: PlanMoves, most: int) -> list[str]:
+    """The moves as sentence parts: the `most` longest unit moves, how many more, then the
+    mission changes."""
+    names = _short_names(instance)
+    parts = []
+    for m in moves.units[:most]:
+        span = weeks_phrase(m.weeks)
+        if m.old is None:
+            parts.append(f"adds {m.unit} at {names[m.new]} {span}")
+        elif m.new is None:
+            parts.append(f"keeps {m.unit} home {span} instead of at {names[m.old]}")
+        else:
+            parts.append(f"puts {m.unit} at {names[m.new]} {span} instead of {names[m.old]}")
+    if len(moves.units) > most:
+        parts.append(f"{len(moves.units) - most} more change(s)")
+    for p, old, new in moves.missions:
+        place = names[instance.missions[p].hotspot]
+        if new is None:
+            parts.append(f"drops the {place} mission {p}")
+        elif old is None:
+            parts.append(f"adds the {place} mission {p} in week {new}")
+        else:
+            parts.append(f"moves the {place} mission {p} to week {new} (from {old})")
+    return parts
+
+
 def describe_difference(instance: Instance, best: Plan, best_eval: Evaluation, plan: Plan,
                         evaluation: Evaluation, most: int = 3) -> str:
     """One sentence naming what really changed from plan 1: unit moves (by runs of weeks),
     missions added, dropped or moved, and the score difference."""
-    names = _short_names(instance)
-    changes: list[tuple[int, str]] = []
-    was, now = _where(best), _where(plan)
-    for unit in sorted(set(was) | set(now)):
-        for weeks, old, new in _runs(instance, was.get(unit, {}), now.get(unit, {})):
-            span = weeks_phrase(weeks)
-            if old is None:
-                text = f"adds {unit} at {names[new]} {span}"
-            elif new is None:
-                text = f"keeps {unit} home {span} instead of at {names[old]}"
-            else:
-                text = f"puts {unit} at {names[new]} {span} instead of {names[old]}"
-            changes.append((len(weeks), text))
-    changes.sort(key=lambda c: -c[0])
-    parts = [text for _, text in changes[:most]]
-    if len(changes) > most:
-        parts.append(f"{len(changes) - most} more change(s)")
-    parts += _mission_changes(instance, best, plan)
+    parts = moves_parts(instance, plan_moves(best, plan, instance.weeks), most)
     delta = evaluation.score - best_eval.score
     head = "; ".join(parts) if parts else "same presence as plan 1 with other escorts or sorties"
     return f"{head[0].upper()}{head[1:]} (score {delta:+.1f} vs plan 1)."
@@ -268,11 +310,11 @@ def _where(plan: Plan) -> dict[str, dict[int, str]]:
     return out
 
 
-def _runs(instance: Instance, old: dict[int, str], new: dict[int, str]):
+def _runs(weeks: range, old: dict[int, str], new: dict[int, str]):
     """Maximal runs of consecutive weeks with the same (old, new) difference."""
     current: list[int] = []
     key = None
-    for t in instance.weeks:
+    for t in weeks:
         pair = (old.get(t), new.get(t))
         if pair[0] == pair[1]:
             if current:
@@ -296,17 +338,3 @@ def mission_changes(before: Plan | None, after: Plan | None
     now = {m.priority: m.start_week for m in after.missions} if after else {}
     return [(p, was.get(p), now.get(p)) for p in sorted(set(was) | set(now))
             if was.get(p) != now.get(p)]
-
-
-def _mission_changes(instance: Instance, best: Plan, plan: Plan) -> list[str]:
-    names = _short_names(instance)
-    out = []
-    for p, old, new in mission_changes(best, plan):
-        place = names[instance.missions[p].hotspot]
-        if new is None:
-            out.append(f"drops the {place} mission {p}")
-        elif old is None:
-            out.append(f"adds the {place} mission {p} in week {new}")
-        else:
-            out.append(f"moves the {place} mission {p} to week {new} (from {old})")
-    return out

@@ -12,7 +12,6 @@ whose window is malformed is skipped by the later checks rather than reported tw
 from __future__ import annotations
 
 import difflib
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -20,11 +19,12 @@ from typing import TYPE_CHECKING
 from models.base import Domain
 from models.kinds import BUILTIN_KINDS
 from models.scenario import Commitment, DistinctionMode, PriorityKind, Scenario
-from planner.instance import Instance, UnitInfo, window_weeks
-from planner.text import weeks_phrase
+from planner.domain.instance import Instance, UnitInfo, window_weeks
+from planner.domain.text import weeks_phrase
 
 if TYPE_CHECKING:
-    from planner.loader import CheckContext, KeyPath, Problem
+    from planner.inputs.context import CheckContext
+    from planner.inputs.problems import KeyPath, Problem
 
 Check = Callable[["CheckContext"], Iterable["Problem"]]
 Pin = tuple[int, Commitment, tuple[int, ...]]
@@ -100,7 +100,7 @@ def _in_range(ctx: CheckContext, h: str) -> list[UnitInfo]:
 
 def _sortie_capacity(inst: Instance, info: UnitInfo, h: str) -> int:
     """Sorties one air unit can fly to h in a week on its own hours."""
-    return math.floor(info.flight_hours_per_week / inst.sortie_hours(info.id, h) + 1e-9)
+    return inst.max_sorties(info.id, h)
 
 
 # ---------------------------------------------------------------------------- errors
@@ -401,12 +401,10 @@ def require_pins_leave_garrison(ctx: CheckContext) -> Iterator[Problem]:
             if info.is_ground and t in info.available:
                 out[info.base, t].add(c.unit)
     for i, b in enumerate(ctx.scenario.bases):
-        ground = [u for u in _units_by_base(ctx).get(b.id, []) if u.is_ground]
         short: dict[tuple[int, int], list[int]] = defaultdict(list)
         for t in inst.weeks:
-            available = sum(t in u.available for u in ground)
-            floor = min(b.min_garrison, available)
-            if len(out[b.id, t]) > available - floor:
+            floor = inst.garrison_floor(b.id, t)
+            if len(out[b.id, t]) > inst.spare_ground(b.id, t):
                 short[len(out[b.id, t]), floor].append(t)
         for (pinned, floor), weeks in short.items():
             yield ctx.error(("bases", i, "min_garrison"),

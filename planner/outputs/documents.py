@@ -12,7 +12,7 @@ heuristic's plan alone, with the solver's status); everything else here turns it
   attributes;
 - `tradeoff`: the trade-off row of DESIGN.md §6 (terminal and Markdown tables);
 - `priority_accounts`: per plan, every priority met / partial / unmet with a reason and,
-  when `planner.priorities` priced it, a price;
+  when `planner.analysis.pricing` priced it, a price;
 - `assumptions`: the effects, caps and policy in force;
 
 Nothing here recomputes a metric: every number comes from the evaluator's `Evaluation`.
@@ -31,8 +31,18 @@ from typing import Any
 
 from models.base import ThreatCategory
 from models.plan import Plan
-from planner.evaluator import Evaluation
-from planner.instance import Instance
+from planner.domain.instance import Instance
+from planner.milp.status import SolveStatus
+from planner.rules.accounts import (
+    MET,
+    PARTIAL,
+    UNMET,
+    PriorityAccount,
+    derive_accounts,
+    priority_weighted_share,
+    status_of,
+)
+from planner.rules.evaluator import Evaluation
 
 SCHEMA_VERSION = 1
 """`schema_version` of the §7 document."""
@@ -40,7 +50,7 @@ SCHEMA_VERSION = 1
 CSV_COLUMNS = ("plan", "type", "unit", "hotspot", "week", "task", "mission", "count")
 """Columns of `--format csv`: one row per assignment (type assignment, count 1) or sortie."""
 
-MET, PARTIAL, UNMET = "met", "partial", "unmet"
+__all__ = ["MET", "PARTIAL", "UNMET", "PriorityAccount", "derive_accounts", "status_of"]
 
 
 # ====================================================================== what a run produced
@@ -78,22 +88,7 @@ class PlanEntry:
     """D from plan 1, unit-weeks of presence by kind, hotspot and week."""
     tie: bool = False
     """Its score is within the optimality gap of a neighbour's: the order is not proven."""
-    status: str = "feasible"
-
-
-@dataclass(frozen=True)
-class PriorityAccount:
-    """What a plan owes one priority's office (DESIGN.md §7 `plans[].priorities[]`)."""
-
-    id: str
-    office: str | None
-    satisfaction: float
-    status: str
-    """met (satisfaction 1) | partial (between 0 and 1) | unmet (0)."""
-    reason: str | None = None
-    """Why it is not fully met: structurally impossible (what) or outweighed."""
-    price: float | None = None
-    """Score points lost when the plan is required to meet it; None when not priced."""
+    status: SolveStatus = SolveStatus.FEASIBLE
 
 
 @dataclass(frozen=True)
@@ -103,7 +98,7 @@ class Outcome:
     scenario: ScenarioInfo
     instance: Instance
     backend: str
-    status: str
+    status: SolveStatus
     """optimal | feasible | infeasible | no_solution | error (§7 `solver.status`)."""
     gap: float | None
     seconds: float
@@ -137,7 +132,7 @@ class Outcome:
 
 def outcome_from_ranked(scenario: ScenarioInfo, instance: Instance, ranked: Any,
                         accounts: dict[int, Iterable[Any]] | None = None) -> Outcome:
-    """An Outcome from `planner.ranking.RankedPlans` (its solver block comes from
+    """An Outcome from `planner.search.ranking.RankedPlans` (its solver block comes from
     `ranked.first`, its time from `ranked.seconds`)."""
     first = ranked.first
     plans = tuple(PlanEntry(rank=p.rank, plan=p.plan, evaluation=p.evaluation,
@@ -162,7 +157,8 @@ def outcome_from_heuristic(scenario: ScenarioInfo, instance: Instance, plan: Pla
     if requested > 1:
         shortfall = "the staff heuristic gives one plan; use a solver for ranked alternatives"
     return with_accounts(Outcome(
-        scenario=scenario, instance=instance, backend="heuristic", status="feasible", gap=None,
+        scenario=scenario, instance=instance, backend="heuristic",
+        status=SolveStatus.FEASIBLE, gap=None,
         seconds=seconds, plans=(entry,), heuristic=plan, heuristic_evaluation=evaluation,
         requested=requested, shortfall=shortfall))
 
@@ -170,7 +166,7 @@ def outcome_from_heuristic(scenario: ScenarioInfo, instance: Instance, plan: Pla
 def with_accounts(outcome: Outcome,
                   accounts: dict[int, Iterable[Any]] | None = None) -> Outcome:
     """The outcome with a priority account for every plan: the given accounts (from
-    `planner.priorities.account_priorities`, which prices unmet priorities) where present,
+    `planner.analysis.pricing.account_priorities`, which prices unmet priorities) where present,
     else `derive_accounts` (no prices)."""
     given = accounts or {}
     table: dict[int, tuple[PriorityAccount, ...]] = {}
@@ -185,7 +181,7 @@ def _as_account(item: Any) -> PriorityAccount:
     return PriorityAccount(id=item.id, office=getattr(item, "office", None),
                            satisfaction=item.satisfaction, status=item.status,
                            reason=getattr(item, "reason", None),
-                           price=getattr(item, "price", None))
+                           price=getattr(item, "price", None), basis=getattr(item, "basis", None))
 
 
 def _merge(derived: PriorityAccount, given: PriorityAccount | None) -> PriorityAccount:
@@ -196,46 +192,7 @@ def _merge(derived: PriorityAccount, given: PriorityAccount | None) -> PriorityA
     return PriorityAccount(id=derived.id, office=given.office or derived.office,
                            satisfaction=derived.satisfaction, status=derived.status,
                            reason=given.reason if given.reason is not None else derived.reason,
-                           price=given.price)
-
-
-# ====================================================================== priority accounts
-def status_of(satisfaction: float) -> str:
-    """met: 1; partial: strictly between 0 and 1; unmet: 0 (DESIGN.md §7)."""
-    if satisfaction >= 1 - 1e-9:
-        return MET
-    return PARTIAL if satisfaction > 1e-9 else UNMET
-
-
-def derive_accounts(instance: Instance, evaluation: Evaluation) -> tuple[PriorityAccount, ...]:
-    """Every priority of the scenario, in scenario order, with its status and a reason for
-    any not fully met. Reasons are structural where the scenario makes the priority
-    impossible; otherwise it was outweighed (prices come from `planner.priorities`)."""
-    out = []
-    for p in instance.scenario.priorities:
-        sat = evaluation.satisfaction.get(p.id, 0.0)
-        status = status_of(sat)
-        reason = None if status == MET else _reason(instance, p.id, sat)
-        out.append(PriorityAccount(id=p.id, office=p.office, satisfaction=sat, status=status,
-                                   reason=reason))
-    return tuple(out)
-
-
-def _reason(instance: Instance, priority_id: str, sat: float) -> str:
-    """Structural or outweighed, unpriced: `planner.priorities` names what makes a priority
-    impossible (imported here lazily: it depends on this module)."""
-    from planner.priorities import unpriced_reason
-
-    return unpriced_reason(instance, priority_id, sat)
-
-
-def priority_weighted_share(instance: Instance, evaluation: Evaluation) -> float | None:
-    """Priorities met, weighted: Σ weight × satisfaction / Σ weight (None without any)."""
-    total = sum(p.weight for p in instance.scenario.priorities)
-    if not total:
-        return None
-    return sum(p.weight * evaluation.satisfaction.get(p.id, 0.0)
-               for p in instance.scenario.priorities) / total
+                           price=given.price, basis=given.basis or derived.basis)
 
 
 # ====================================================================== trade-off rows

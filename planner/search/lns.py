@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from planner.backends import BackendResult, Progress
-from planner.formulation import Formulation
-from planner.linear import LinearModel
+from planner.milp.backends import BackendResult, Progress
+from planner.milp.formulation import Formulation
+from planner.milp.linear import LinearModel
 
 SubSolver = Callable[..., BackendResult]
 STEP_NODE_LIMIT = 200

@@ -19,7 +19,6 @@ Two modelling choices make the model strong as well as exact:
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,8 +26,8 @@ from dataclasses import dataclass, field
 from models.base import ThreatCategory
 from models.plan import Assignment, MissionStart, Plan, Sortie
 from models.scenario import DistinctionMode
-from planner.instance import Instance, UnitInfo
-from planner.linear import LinearModel
+from planner.domain.instance import Instance, UnitInfo
+from planner.milp.linear import LinearModel
 
 TA = ThreatCategory.TERRORIST_ATTACKS
 
@@ -228,7 +227,7 @@ def define_decisions(f: Formulation) -> None:
         for t in sorted(a.available):
             for h in inst.hotspot_ids:
                 if inst.air_ok(a.id, h, t):
-                    most = math.floor(a.flight_hours_per_week / inst.sortie_hours(a.id, h) + 1e-9)
+                    most = inst.max_sorties(a.id, h)
                     f.y[a.id, h, t] = m.var(f"sorties[{_key(a.id, h, t)}]", 0, most)
     f._w_of = defaultdict(list)
     for mission in sorted(inst.missions.values(), key=lambda x: x.id):
@@ -266,10 +265,9 @@ def garrison_floor(f: Formulation) -> None:
         if floor == 0:
             continue
         for t in inst.weeks:
-            available = sum(1 for u in inst.ground_units if u.base == b and t in u.available)
             if per[b, t]:
                 f.model.row(f"garrison_floor[{_key(b, t)}]", ((v, 1.0) for v in per[b, t]),
-                            upper=available - min(floor, available))
+                            upper=inst.spare_ground(b, t))
 
 
 def flight_hours(f: Formulation) -> None:
@@ -400,7 +398,7 @@ def short_stay_retaliation(f: Formulation) -> None:
                 into = inflow.get((t, k), [])
                 if not into:
                     continue
-                short = k < L and not (k == T and t == T)
+                short = k < L and inst.is_short_stay(t - k + 1, t)  # state k < L: exactly k weeks
                 goes_on = t < T and (h, t + 1) in f.z
                 stop = m.var(
                     f"stay_stop[{_key(h, t, k)}]", 0, 1, integer=False,

@@ -3,7 +3,7 @@
 Everything is rendered on a `rich.console.Console` passed in (the CLI's stdout console,
 or a fixed-width one writing to a string in tests), so colour follows that console
 (NO_COLOR, `color_system=None`) and widths stay stable. The numbers come from
-`planner.output` (trade-off rows, priority accounts, assumptions), which takes them
+`planner.outputs.documents` (trade-off rows, priority accounts, assumptions), which takes them
 from the evaluator; nothing here computes a metric.
 
 Sections of `pocplan plan` (DESIGN.md §6, issue 6): header; the ranked COA trade-off
@@ -25,8 +25,9 @@ from rich.text import Text
 
 from models.base import ThreatCategory, UnitKind
 from models.scenario import PriorityKind
-from planner.instance import Instance
-from planner.output import (
+from planner.domain.instance import Instance
+from planner.domain.text import week_ranges, weeks_phrase
+from planner.outputs.documents import (
     MET,
     PARTIAL,
     Outcome,
@@ -37,7 +38,6 @@ from planner.output import (
     assumptions,
     tradeoff,
 )
-from planner.text import week_ranges, weeks_phrase
 
 KIND_LETTER = {
     UnitKind.QRF_COMPANY: "Q", UnitKind.INFANTRY_COMPANY: "I", UnitKind.FPU: "F",

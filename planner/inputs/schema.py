@@ -3,10 +3,10 @@ from the pydantic models so they cannot disagree with the loader.
 
 The committed copies in `scenarios/schemas/` serve editors (the `# yaml-language-server:
 $schema=...` first line of each bundled scenario); a test keeps them equal to what this
-module produces. Regenerate them with `python -m planner.schema`.
+module produces. Regenerate them with `python -m planner.inputs.schema`.
 
 A schema checks each object on its own; the cross checks (references, windows inside the
-horizon, reach) exist only in `planner.checks`.
+horizon, reach) exist only in `planner.inputs.checks`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from models.scenario import PrioritySubmission, Scenario
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "schemas"
 
 
 def _schema(model: type[BaseModel], title: str) -> dict[str, Any]:

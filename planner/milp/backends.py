@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from planner.linear import LinearModel
+from planner.milp.linear import LinearModel
+from planner.milp.status import SolveStatus
 
 Progress = Callable[[float], None]
 """Called with the objective of each improving solution found."""
@@ -31,7 +33,7 @@ CPSAT_RESOLUTION = 10**6
 
 @dataclass(frozen=True)
 class BackendResult:
-    status: str  # optimal | feasible | infeasible | no_solution | error
+    status: SolveStatus
     values: list[float] | None
     bound: float | None  # best bound on the objective (maximisation), None if unknown
     message: str = ""
@@ -45,6 +47,26 @@ WATCHDOG_SLACK = 0.1
 """pocplan interrupts a solver that overruns its time limit by more than this share."""
 
 
+_native = threading.local()
+
+
+def native_seconds() -> float:
+    """Seconds this thread has spent inside solver libraries' own solve calls (HiGHS run,
+    CP-SAT solve, CBC), as opposed to translating models for them: what the benchmark
+    reports as native solver time."""
+    return getattr(_native, "seconds", 0.0)
+
+
+@contextmanager
+def native_call() -> Iterator[None]:
+    """Count the time of one call into a solver library towards `native_seconds`."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        _native.seconds = native_seconds() + time.perf_counter() - started
+
+
 @contextmanager
 def watchdog(time_limit: float, interrupt: Callable[[], object]) -> Iterator[None]:
     """pocplan's own guard on a solver's time limit: call `interrupt` (HiGHS cancelSolve,
@@ -53,7 +75,8 @@ def watchdog(time_limit: float, interrupt: Callable[[], object]) -> Iterator[Non
     timer.daemon = True
     timer.start()
     try:
-        yield
+        with native_call():
+            yield
     finally:
         timer.cancel()
 
@@ -146,14 +169,15 @@ def solve_highs(model: LinearModel, *, time_limit: float, seed: int,
     work = int(info.simplex_iteration_count)
     timed_out = status in (S.kTimeLimit, S.kInterrupt, S.kHighsInterrupt)
     if status == S.kOptimal:
-        return BackendResult("optimal", values, bound, work=work)
+        return BackendResult(SolveStatus.OPTIMAL, values, bound, work=work)
     if status in (S.kInfeasible, S.kUnboundedOrInfeasible):
-        return BackendResult("infeasible", None, None, work=work)
+        return BackendResult(SolveStatus.INFEASIBLE, None, None, work=work)
     if timed_out or status in (S.kIterationLimit, S.kSolutionLimit, S.kObjectiveBound,
                                S.kObjectiveTarget):
-        return BackendResult("feasible" if values else "no_solution", values, bound,
+        return BackendResult(SolveStatus.FEASIBLE if values else SolveStatus.NO_SOLUTION,
+                             values, bound,
                              h.modelStatusToString(status), work=work, timed_out=timed_out)
-    return BackendResult("error", values, bound, h.modelStatusToString(status), work=work)
+    return BackendResult(SolveStatus.ERROR, values, bound, h.modelStatusToString(status), work=work)
 
 
 def _subscribe_progress(h, progress: Progress) -> None:  # noqa: ANN001
@@ -197,20 +221,22 @@ def solve_cbc(model: LinearModel, *, time_limit: float, seed: int,
     if start is not None:
         for x, value in zip(xs, start, strict=True):
             x.setInitialValue(round(value) if x.cat == pulp.LpInteger else value)
-    prob.solve(solver)
+    with native_call():
+        prob.solve(solver)
     sol_status = prob.sol_status
     values = [x.varValue if x.varValue is not None else 0.0 for x in xs]
     if sol_status == pulp.LpSolutionOptimal:
-        return BackendResult("optimal", values, None)
+        return BackendResult(SolveStatus.OPTIMAL, values, None)
     if sol_status == pulp.LpSolutionIntegerFeasible:
-        return BackendResult("feasible", values, None, "CBC stopped before proving optimality",
+        return BackendResult(SolveStatus.FEASIBLE, values, None,
+                             "CBC stopped before proving optimality",
                              timed_out=True)
     if sol_status == pulp.LpSolutionInfeasible:
-        return BackendResult("infeasible", None, None)
+        return BackendResult(SolveStatus.INFEASIBLE, None, None)
     if sol_status == pulp.LpSolutionNoSolutionFound:
-        return BackendResult("no_solution", None, None, "CBC found no solution in time",
+        return BackendResult(SolveStatus.NO_SOLUTION, None, None, "CBC found no solution in time",
                              timed_out=True)
-    return BackendResult("error", None, None, pulp.LpStatus.get(prob.status, "unknown"))
+    return BackendResult(SolveStatus.ERROR, None, None, pulp.LpStatus.get(prob.status, "unknown"))
 
 
 # ====================================================================== CP-SAT
@@ -255,16 +281,18 @@ def solve_cpsat(model: LinearModel, *, time_limit: float, seed: int,
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = [solver.value(x) / scale[i] for i, x in enumerate(xs)]
     if status == cp_model.OPTIMAL:
-        return BackendResult("optimal", values, solver.best_objective_bound / S)
+        return BackendResult(SolveStatus.OPTIMAL, values, solver.best_objective_bound / S)
     if status == cp_model.FEASIBLE:
-        return BackendResult("feasible", values, None, "CP-SAT stopped before proving optimality",
+        return BackendResult(SolveStatus.FEASIBLE, values, None,
+                             "CP-SAT stopped before proving optimality",
                              timed_out=True)
     if status == cp_model.INFEASIBLE:
-        return BackendResult("infeasible", None, None)
+        return BackendResult(SolveStatus.INFEASIBLE, None, None)
     if status == cp_model.UNKNOWN:
-        return BackendResult("no_solution", None, None, "CP-SAT found no solution in time",
+        return BackendResult(SolveStatus.NO_SOLUTION, None, None,
+                             "CP-SAT found no solution in time",
                              timed_out=True)
-    return BackendResult("error", None, None, solver.status_name(status))
+    return BackendResult(SolveStatus.ERROR, None, None, solver.status_name(status))
 
 
 def _integer_row(terms: list[tuple[int, float]], bound: float,

@@ -28,8 +28,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from models.plan import Assignment, MissionStart, Plan, Sortie
-from planner.evaluator import evaluate
-from planner.instance import Instance, MissionInfo
+from planner.domain.instance import Instance, MissionInfo
+from planner.rules.evaluator import evaluate
 
 HOURS_SLACK = 1e-10
 """Flight hours the heuristic lets itself exceed a limit by (the evaluator allows 1e-9)."""
@@ -72,12 +72,11 @@ class _Draft:
         if (u, t) in self.ground:
             return False
         base = self.instance.units[u].base
-        available = [g for g in self.instance.ground_units
-                     if g.base == base and t in g.available]
-        kept = [g for g in available if (g.id, t) not in self.ground]
+        kept = [self.instance.units[g] for g in self.instance.available_ground[base, t]
+                if (g, t) not in self.ground]
         counted = len(kept) - (sum(1 for g in kept if g.spec.escort and not g.spec.presence)
                                if keep_escorts else 0)
-        return counted - 1 >= min(self.instance.min_garrison[base], len(available))
+        return counted - 1 >= self.instance.garrison_floor(base, t)
 
     def hours(self, u: str, t: int) -> float:
         return sum(n * self.instance.sortie_hours(u, h)
@@ -165,8 +164,7 @@ def _send_unit(draft: _Draft, h: str, keep_escorts: bool) -> bool:
         free = [t for t in instance.weeks if t not in covered
                 and instance.presence_ok(unit.id, h, t)
                 and draft.spare(unit.id, t, keep_escorts)]
-        run = _longest_stay(free, covered, instance.horizon_weeks,
-                            instance.policy.min_stay_weeks)
+        run = _longest_stay(instance, free, covered)
         if run:
             key = (instance.distance(unit.id, h), -_own_stay(draft, unit.id, h, run), unit.id)
             if best is None or key < best[0]:
@@ -191,8 +189,7 @@ def _own_stay(draft: _Draft, u: str, h: str, run: list[int]) -> int:
     return last - first + 1
 
 
-def _longest_stay(free: list[int], covered: set[int], T: int,
-                  min_stay: int) -> list[int] | None:
+def _longest_stay(instance: Instance, free: list[int], covered: set[int]) -> list[int] | None:
     """The run of consecutive free weeks that makes the longest stay at the hotspot (joined
     with weeks already covered next to it), earliest on ties; None when every run would
     leave a stay shorter than min_stay that does not cover the whole horizon."""
@@ -210,7 +207,7 @@ def _longest_stay(free: list[int], covered: set[int], T: int,
         while last + 1 in covered:
             last += 1
         stay = last - first + 1
-        if (stay >= min_stay or (first, last) == (1, T)) and stay > best_len:
+        if not instance.is_short_stay(first, last) and stay > best_len:
             best, best_len = run, stay
     return best
 

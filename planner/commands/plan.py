@@ -1,0 +1,248 @@
+"""`pocplan validate`, `pocplan schema` and `pocplan plan`: check a scenario, print the
+format's JSON Schema, and plan ranked COAs (parse → load and validate → plan → render)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from planner.analysis.pricing import DEFAULT_PRICE_LIMIT
+from planner.commands.common import (
+    ExitCode,
+    check_output,
+    emit,
+    fail,
+    guarded,
+    load_or_exit,
+    scenario_info,
+    solver_missing,
+    solving,
+)
+from planner.domain.instance import Instance
+from planner.inputs.loader import LoadedScenario
+from planner.inputs.schema import priorities_json_schema, scenario_json_schema, schema_text
+from planner.milp.status import SolveStatus
+from planner.outputs.documents import (
+    Outcome,
+    geojson_text,
+    outcome_from_heuristic,
+    outcome_from_ranked,
+    plan_csv,
+    plan_json,
+)
+from planner.outputs.report import markdown_briefing, render_plan_report, render_validation
+from planner.outputs.terminal import (
+    Console,
+    SolveProgress,
+    consoles,
+    print_line,
+    print_warnings,
+    rendered_text,
+)
+from planner.rules.evaluator import evaluate
+
+SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+FLAGSHIP = SCENARIOS_DIR / "central_mali_2018.yaml"
+"""The scenario `pocplan plan` plans when none is given."""
+
+PRICING_SHARE = 0.25
+"""Pricing the priorities a plan does not meet (one re-solve each) may take this share of
+--time-limit on top of it (at least 1 s)."""
+
+
+class Solver(StrEnum):
+    auto = "auto"
+    highs = "highs"
+    cbc = "cbc"
+    cpsat = "cpsat"
+    heuristic = "heuristic"
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+    geojson = "geojson"
+
+
+class SchemaKind(StrEnum):
+    scenario = "scenario"
+    priorities = "priorities"
+
+
+def register(app: typer.Typer) -> None:
+    """Add `validate`, `schema` and `plan` to the pocplan app."""
+    app.command(help=VALIDATE_HELP)(guarded(validate))
+    app.command()(guarded(schema))
+    app.command(help=PLAN_HELP)(guarded(plan))
+
+
+VALIDATE_HELP = ("Check a scenario and its priority files and summarise it: horizon, units by "
+                 "kind, baseline risk by threat category, top hotspots, warnings. Exit code 3 "
+                 "when the input is invalid.")
+PLAN_HELP = ("Ranked joint-operation plans (COAs) with their trade-offs, the staff heuristic "
+             "as reference, and the detail of one COA.")
+
+
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML, DESIGN.md §3).",
+                                             show_default=False)],
+) -> None:
+    """Check a scenario and its priority files; summarise it."""
+    out, _ = consoles()
+    loaded = load_or_exit(scenario)
+    instance = Instance.build(loaded.scenario)
+    render_validation(out, path=str(scenario), sha256=loaded.sha256, instance=instance,
+                      warnings=loaded.warnings)
+
+
+def schema(
+    kind: Annotated[SchemaKind, typer.Argument(help="Which file format.")] = SchemaKind.scenario,
+) -> None:
+    """Print the JSON Schema of a scenario file (default) or of a priorities file."""
+    body = scenario_json_schema() if kind is SchemaKind.scenario else priorities_json_schema()
+    sys.stdout.write(schema_text(body))
+    sys.stdout.flush()
+
+
+def _plan_with_solver(loaded: LoadedScenario, instance: Instance, err: Console, *, plans: int,
+                      solver: str, time_limit: float, seed: int,
+                      min_difference: int | None, price_limit: int) -> Outcome:
+    from planner.milp.backends import SolverMissing
+    from planner.search.ranking import rank_plans
+    from planner.search.solve import SolveOptions
+
+    with solving(err, f"Planning {plans} COA(s) with {solver} "
+                      f"(limit {time_limit:g} s)") as progress:
+        options = SolveOptions(solver=solver, time_limit=time_limit, seed=seed,
+                               progress=progress.update)
+        try:
+            ranked = rank_plans(instance, k=plans, min_difference=min_difference,
+                                options=options)
+        except SolverMissing as exc:
+            raise solver_missing(solver, exc) from None
+        accounts = _priority_accounts(instance, ranked, options, price_limit, progress)
+    return outcome_from_ranked(scenario_info(loaded), instance, ranked, accounts)
+
+
+def _priority_accounts(instance: Instance, ranked: Any, options: Any, price_limit: int,
+                       progress: SolveProgress) -> dict | None:
+    """Every priority met / partial / unmet with its reason, and a price (the score lost
+    when the plan must meet it) for up to `price_limit` of those not met (issue 7)."""
+    from planner.analysis.pricing import account_priorities
+
+    if not ranked.plans:
+        return None
+    if price_limit:
+        progress.label = "Pricing the civilian priorities not met"
+    budget = max(1.0, PRICING_SHARE * options.time_limit)
+    return account_priorities(instance, ranked, options=replace(options, time_limit=budget),
+                              price_limit=price_limit)
+
+
+def _plan_with_heuristic(loaded: LoadedScenario, instance: Instance, err: Console,
+                         plans: int) -> Outcome:
+    from planner.search.heuristic import InfeasibleScenario, staff_heuristic
+
+    started = time.perf_counter()
+    with solving(err, "Running the staff heuristic"):
+        try:
+            plan = staff_heuristic(instance)
+        except InfeasibleScenario as exc:
+            raise fail(ExitCode.INFEASIBLE, "no plan satisfies the hard rules "
+                       "(staff heuristic)", [str(exc)]) from None
+        evaluation = evaluate(instance, plan)
+    return outcome_from_heuristic(scenario_info(loaded), instance, plan, evaluation,
+                                  time.perf_counter() - started, requested=plans)
+
+
+def _render(outcome: Outcome, fmt: Format, *, show: int, assumptions: bool,
+            output: Path | None, out: Console, err: Console) -> None:
+    if fmt is Format.json:
+        emit(plan_json(outcome, include_assumptions=assumptions), output, err)
+    elif fmt is Format.csv:
+        emit(plan_csv(outcome), output, err)
+    elif fmt is Format.geojson:
+        emit(geojson_text(outcome), output, err)
+    elif fmt is Format.markdown:
+        emit(markdown_briefing(outcome, show=show), output, err)
+    elif output is not None:
+        emit(rendered_text(lambda console: render_plan_report(
+            console, outcome, show=show, show_assumptions=assumptions), out.width), output, err)
+    else:
+        render_plan_report(out, outcome, show=show, show_assumptions=assumptions)
+
+
+def _exit_for(outcome: Outcome, err: Console) -> ExitCode:
+    if outcome.plans:
+        return ExitCode.OK
+    if outcome.status == SolveStatus.INFEASIBLE:
+        raise fail(ExitCode.INFEASIBLE, "no plan satisfies the hard rules; the conflicting "
+                   "rules are:", list(outcome.conflicts) or ["(not isolated)"])
+    if outcome.status == SolveStatus.NO_SOLUTION:
+        raise fail(ExitCode.NO_PLAN, "no plan was found within the time limit; raise "
+                   "--time-limit" + (f" ({outcome.message})" if outcome.message else ""))
+    raise fail(ExitCode.INTERNAL, f"the solver failed ({outcome.status}): "
+               f"{outcome.message or 'no details'}")
+
+
+def plan(
+    scenario: Annotated[Path | None, typer.Argument(
+        help="Scenario file (YAML). Default: the bundled flagship, central Mali 2018.",
+        show_default=False)] = None,
+    plans: Annotated[int, typer.Option("--plans", "-k", min=1, max=20,
+                                       help="How many ranked COAs.")] = 5,
+    solver: Annotated[Solver, typer.Option(
+        help="auto (HiGHS if installed), highs, cbc, cpsat, or heuristic: the staff "
+             "heuristic alone.")] = Solver.auto,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", min=0.1, help="Seconds for all plans together.")] = 60.0,
+    seed: Annotated[int, typer.Option(min=0, help="Solver random seed.")] = 0,
+    min_difference: Annotated[int | None, typer.Option(
+        "--min-difference", min=1, show_default=False,
+        help="Least difference D between any two COAs, in unit-weeks of presence; "
+             "default: 10 % of plan 1's presence unit-weeks, at least 2.")] = None,
+    show: Annotated[int, typer.Option(min=1, help="Which COA to detail.")] = 1,
+    price_limit: Annotated[int, typer.Option(
+        "--price-limit", min=0, help="Price up to this many civilian priorities the plans "
+                                     "do not meet (highest weight first), each by a "
+                                     "re-solve; 0: no pricing.")] = DEFAULT_PRICE_LIMIT,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the output to this file (atomically) instead of "
+                               "stdout.", show_default=False)] = None,
+    assumptions: Annotated[bool, typer.Option(
+        "--assumptions", help="Show the effects, caps and policy in force.")] = False,
+) -> None:
+    """Plan: ranked COAs, rendered in the chosen format."""
+    if show > plans:
+        raise typer.BadParameter(f"--show {show} is beyond --plans {plans}",
+                                 param_hint="--show")
+    check_output(output)
+    out, err = consoles()
+    path = scenario if scenario is not None else FLAGSHIP
+    loaded = load_or_exit(path)
+    print_warnings(err, loaded.warnings)
+    instance = Instance.build(loaded.scenario)
+    if solver is Solver.heuristic:
+        outcome = _plan_with_heuristic(loaded, instance, err, plans)
+    else:
+        outcome = _plan_with_solver(loaded, instance, err, plans=plans, solver=solver.value,
+                                    time_limit=time_limit, seed=seed,
+                                    min_difference=min_difference, price_limit=price_limit)
+    if outcome.plans and show > len(outcome.plans):
+        print_line(err, f"note: only {len(outcome.plans)} COA(s); showing COA "
+                        f"{len(outcome.plans)}")
+    if outcome.plans or fmt is Format.json:
+        _render(outcome, fmt, show=min(show, max(1, len(outcome.plans))),
+                assumptions=assumptions, output=output, out=out, err=err)
+    code = _exit_for(outcome, err)
+    if code is not ExitCode.OK:
+        raise typer.Exit(int(code))
