@@ -192,6 +192,9 @@ def test_a_mapping_file_puts_its_rules_first_and_remaps_hapi_and_thresholds(tmp_
      "acled[0].actor1[0]"),
     ("thresholds:\n  probability_events_per_week: [1, 1, 2, 3]\n", ":2:"),
     ("hdx: {riots: banditry}\n", ":1:7: hdx"),
+    ("# nothing but a comment\n", "the file is empty (only comments). Fix: write an event "
+                                   "mapping: acled, hdx, thresholds"),
+    ("- a list\n", "the top level must be a mapping"),
 ])
 def test_a_bad_mapping_file_is_refused_with_file_line_and_column(tmp_path, text, where):
     path = tmp_path / "mapping.yaml"

@@ -125,7 +125,7 @@ def load_mapping(path: str | Path | None) -> MappingFile:
     or the defaults alone when there is none. Raises ScenarioError with every problem."""
     if path is None:
         return MappingFile()
-    source = read_source(Path(path), "scenario")
+    source = read_source(Path(path), "mapping")
     mapping, problems = validate_model(MappingFile, source)
     if mapping is None:
         raise ScenarioError(problems)
