@@ -221,8 +221,10 @@ def solve_cbc(model: LinearModel, *, time_limit: float, seed: int,
     if start is not None:
         for x, value in zip(xs, start, strict=True):
             x.setInitialValue(round(value) if x.cat == pulp.LpInteger else value)
+    started = time.perf_counter()
     with native_call():
         prob.solve(solver)
+    out_of_time = time.perf_counter() - started >= 0.95 * time_limit
     sol_status = prob.sol_status
     values = [x.varValue if x.varValue is not None else 0.0 for x in xs]
     if sol_status == pulp.LpSolutionOptimal:
@@ -236,7 +238,8 @@ def solve_cbc(model: LinearModel, *, time_limit: float, seed: int,
     if sol_status == pulp.LpSolutionNoSolutionFound:
         return BackendResult(SolveStatus.NO_SOLUTION, None, None, "CBC found no solution in time",
                              timed_out=True)
-    return BackendResult(SolveStatus.ERROR, None, None, pulp.LpStatus.get(prob.status, "unknown"))
+    return BackendResult(SolveStatus.ERROR, None, None, pulp.LpStatus.get(prob.status, "unknown"),
+                         timed_out=out_of_time)
 
 
 # ====================================================================== CP-SAT
