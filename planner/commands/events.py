@@ -75,7 +75,8 @@ def events_command(
                                "stdout; never the scenario file.", show_default=False)] = None,
     as_assessment: Annotated[str | None, typer.Option(
         "--as-assessment", metavar="ID", show_default=False,
-        help="Write an assessments: entry with this id (DESIGN.md §9) instead of threats:.")
+        help="Write an assessments: entry with this id (docs/scenario-format.md §9) "
+             "instead of threats:.")
     ] = None,
 ) -> None:
     """Draft threats from conflict-event data."""
