@@ -295,7 +295,7 @@ def test_a_variant_is_never_reported_worse_than_a_still_valid_baseline_plan(tuto
     monkeypatch.setattr(whatif, "solve", lambda inst, options, **kw: solve(
         Instance.build(tutorial.model_copy(update={"units": tutorial.units[:1]})), options))
     result = solve_within(instance, FAST, best.plan)
-    assert result.plan == best.plan and result.message == KEPT_BASELINE
+    assert result.plan == best.plan and result.kept_start and result.message == KEPT_BASELINE
     assert result.status == "feasible"
     assert evaluate(instance, worse).score < result.evaluation.score
 

@@ -640,7 +640,7 @@ def solve_within(instance: Instance, options: SolveOptions,
     result = solve(instance, options, warm_start=floor_plan)
     if result.evaluation is None or result.evaluation.score < floor_eval.score - 1e-9:
         return replace(result, plan=floor_plan, evaluation=floor_eval, status=SolveStatus.FEASIBLE,
-                       from_heuristic=False, message=KEPT_BASELINE)
+                       from_heuristic=False, kept_start=True, message=KEPT_BASELINE)
     return result
 
 
@@ -656,7 +656,7 @@ def compare(scenario: Scenario, variant: Variant, options: SolveOptions,
     left = max(0.1, options.time_limit - (time.perf_counter() - started))
     seed = variant_seed(var_instance, baseline.plan, variant.changes)
     result = solve_within(var_instance, replace(options, time_limit=left), seed)
-    notes = [KEPT_BASELINE] if result.message == KEPT_BASELINE else []
+    notes = [KEPT_BASELINE] if result.kept_start else []
     return Comparison(
         base_instance, var_instance, variant, baseline, result,
         metric_deltas(baseline.evaluation, result.evaluation),

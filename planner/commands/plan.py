@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from planner import SCENARIOS_DIR
 from planner.analysis.pricing import DEFAULT_PRICE_LIMIT
 from planner.commands.common import (
     ExitCode,
@@ -47,7 +48,6 @@ from planner.outputs.terminal import (
 )
 from planner.rules.evaluator import evaluate
 
-SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 FLAGSHIP = SCENARIOS_DIR / "central_mali_2018.yaml"
 """The scenario `pocplan plan` plans when none is given."""
 

@@ -18,9 +18,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from models.scenario import PrioritySubmission, Scenario
+from planner import SCENARIOS_DIR
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "schemas"
+SCHEMA_DIR = SCENARIOS_DIR / "schemas"
 
 
 def _schema(model: type[BaseModel], title: str) -> dict[str, Any]:

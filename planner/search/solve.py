@@ -103,6 +103,9 @@ class SolveResult:
     heuristic_evaluation: Evaluation | None = None
     from_heuristic: bool = False
     """True when the returned plan is the staff heuristic's (the solver found nothing better)."""
+    kept_start: bool = False
+    """True when the returned plan is the given warm start, kept because the re-solve
+    stopped below it (what-if variants)."""
     reproducible: bool = True
     """False when the plan came from a search cut by the wall clock: the same seed may then
     give another plan on a busier or slower machine (README, Solvers and reproducibility)."""
