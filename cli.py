@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from planner.commands import events as events_commands
 from planner.commands import plan as plan_commands
 from planner.commands import priorities as priorities_commands
 from planner.commands import whatif as whatif_commands
@@ -48,7 +49,7 @@ def _root(
     """pocplan: decision support for protection-of-civilians operations planning."""
 
 
-COMMANDS = (plan_commands, whatif_commands, priorities_commands)
+COMMANDS = (plan_commands, whatif_commands, priorities_commands, events_commands)
 """Modules adding commands; each defines `register(app: typer.Typer)`."""
 
 for _module in COMMANDS:

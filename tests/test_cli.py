@@ -506,8 +506,8 @@ def test_every_command_module_registers_on_the_app():
     names = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
     groups = {g.name for g in cli.app.registered_groups}
     assert {"validate", "schema", "plan", "whatif"} <= names
-    assert "priorities" in groups
-    assert len(cli.COMMANDS) == 3
+    assert {"priorities", "import"} <= groups
+    assert len(cli.COMMANDS) == 4
 
 
 def test_priority_accounts_come_from_the_priorities_module(monkeypatch):

@@ -38,7 +38,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     """Bad command-line arguments (typer's own code)."""
     INVALID_INPUT = 3
-    """A scenario or priorities file is missing or invalid."""
+    """An input file (scenario, priorities, event data, mapping) is missing or invalid."""
     INFEASIBLE = 4
     """No plan satisfies the hard rules; the conflicts are printed."""
     NO_PLAN = 5

@@ -172,6 +172,7 @@ class Source:
 _WHAT = {
     "scenario": "a scenario: name, horizon, bases, units, hotspots (DESIGN.md §3)",
     "priorities": "a priorities file: office and priorities (DESIGN.md §3.1)",
+    "mapping": "an event mapping: acled, hdx, thresholds (docs/event-import.md)",
 }
 
 
@@ -182,7 +183,7 @@ def parse_yaml_file(path: str | Path) -> tuple[Any, MarkIndex]:
     return source.data, source.marks
 
 
-def read_source(path: Path, what: Literal["scenario", "priorities"]) -> Source:
+def read_source(path: Path, what: Literal["scenario", "priorities", "mapping"]) -> Source:
     """Read, decode and parse one input file, refusing anything hostile or broken."""
     file = str(path)
     raw = _read_bytes(path, file)
