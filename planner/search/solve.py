@@ -304,10 +304,16 @@ def _fallback(backend: str, outcome: BackendResult, seconds: float, build_second
                            f"{outcome.message or outcome.status}; returning the staff "
                            "heuristic's plan", heuristic=heuristic,
                            heuristic_evaluation=heuristic_eval, from_heuristic=True,
-                           reproducible=not outcome.timed_out)
+                           reproducible=_reproducible(outcome))
     return SolveResult(backend, outcome.status, None, None, outcome.bound, None, seconds,
                        build_seconds, outcome.message, heuristic=heuristic,
-                       heuristic_evaluation=heuristic_eval, reproducible=not outcome.timed_out)
+                       heuristic_evaluation=heuristic_eval, reproducible=_reproducible(outcome))
+
+
+def _reproducible(outcome: BackendResult) -> bool:
+    """A result comes back byte for byte unless the wall clock cut it or the solver
+    failed (a crash under load need not recur)."""
+    return not outcome.timed_out and outcome.status != SolveStatus.ERROR
 
 
 # ====================================================================== infeasibility
