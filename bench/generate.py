@@ -1,4 +1,4 @@
-"""Seeded generator of valid v1 scenarios (DESIGN.md §3) for the benchmark (issue 8).
+"""Seeded generator of valid v1 scenarios (docs/scenario-format.md) for the benchmark (issue 8).
 
 Sizes: S (20 hotspots, 12 units, 13 weeks), M (60, 40, 13), L (120, 80, 26). Hotspots
 cluster around 2–6 base areas anchored on real MINUSMA camps inside Mali's bounding box

@@ -20,7 +20,7 @@ class StrictModel(BaseModel):
 
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", min_length=1, max_length=64)]
-"""An id as DESIGN.md §3 allows it: letters, digits, `_`, `.`, `-`."""
+"""An id as docs/scenario-format.md allows it: letters, digits, `_`, `.`, `-`."""
 
 Week = Annotated[int, Field(ge=1, le=52, strict=True)]
 """A 1-based week of the planning horizon."""
@@ -32,7 +32,7 @@ NonNegative = Annotated[float, Field(ge=0)]
 
 
 class ThreatCategory(StrEnum):
-    """Threat sub-categories of the 2017 MINUSMA POC strategy (DESIGN.md §4)."""
+    """Threat sub-categories of the 2017 MINUSMA POC strategy (docs/scenario-format.md)."""
 
     INTERCOMMUNAL = "intercommunal"
     BANDITRY = "banditry"
@@ -43,7 +43,7 @@ class ThreatCategory(StrEnum):
 
 
 class UnitKind(StrEnum):
-    """The built-in unit kinds of DESIGN.md §4."""
+    """The built-in unit kinds of docs/scenario-format.md."""
 
     INFANTRY_COMPANY = "infantry_company"
     QRF_COMPANY = "qrf_company"

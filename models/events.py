@@ -1,4 +1,4 @@
-"""Conflict-event import (DESIGN.md §8): ACLED's and HAPI's vocabularies, and the mapping
+"""Conflict-event import (docs/event-import.md): ACLED's and HAPI's vocabularies, and the mapping
 file that overrides the default table and thresholds (docs/event-import.md)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Built-in unit kinds and their default effects (DESIGN.md §4).
+"""Built-in unit kinds and their default effects (docs/scenario-format.md).
 
 These are planning assumptions, not facts: every report states them, and a scenario can
 override any of them under `unit_types:`.

@@ -1,4 +1,5 @@
-"""A plan (DESIGN.md §5): ground assignments, air sorties and civilian mission start weeks.
+"""A plan (docs/evaluation-contract.md): ground assignments, air sorties and civilian mission start
+weeks.
 
 The same model comes out of every backend, the staff heuristic, or a hand-written JSON
 file; `canonical()` gives the one deterministic order used in every output.

@@ -1,4 +1,5 @@
-"""The scenario file, format v1 (DESIGN.md §3), and the priority submission file (§3.1).
+"""The scenario file, format v1 (docs/scenario-format.md), and the priority submission file
+(docs/scenario-format.md).
 
 Only what one object can check about itself is checked here; everything that needs the
 whole scenario (references, windows inside the horizon, reach) lives in
@@ -72,7 +73,8 @@ class DistinctionMode(StrEnum):
 
 
 class Weights(InputModel):
-    """Weights of the score's terms (DESIGN.md §5); a partial map keeps the other defaults."""
+    """Weights of the score's terms (docs/evaluation-contract.md); a partial map keeps the other
+    defaults."""
 
     harm: NonNegative = 1.0
     """Weight of harm averted."""
@@ -118,7 +120,7 @@ class Policy(InputModel):
 
 
 class UnitTypeOverride(InputModel):
-    """Override of a built-in unit kind's parameters (DESIGN.md §4)."""
+    """Override of a built-in unit kind's parameters (docs/scenario-format.md)."""
 
     range_km: NonNegative | None = None
     """Operating radius from the base, km."""
@@ -264,7 +266,7 @@ class Commitment(InputModel):
 
 
 class Scenario(InputModel):
-    """A pocplan scenario, format v1 (DESIGN.md §3)."""
+    """A pocplan scenario, format v1 (docs/scenario-format.md)."""
 
     name: str = Field(min_length=1)
     """Scenario name."""
@@ -289,7 +291,7 @@ class Scenario(InputModel):
 
 
 class PrioritySubmission(InputModel):
-    """A head of office's priorities file (DESIGN.md §3.1)."""
+    """A head of office's priorities file (docs/scenario-format.md)."""
 
     office: str = Field(min_length=1)
     """The submitting office."""

@@ -119,6 +119,7 @@ def contracts_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_hand() -> Instance:
-    """contracts/examples/tiny_hand.yaml, the hand-derived worked example of DESIGN.md §5."""
+    """contracts/examples/tiny_hand.yaml, the hand-derived worked example of
+    docs/evaluation-contract.md."""
     return Instance.build(Scenario.model_validate(
         load_yaml(CONTRACTS / "examples" / "tiny_hand.yaml")))

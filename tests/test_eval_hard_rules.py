@@ -1,4 +1,4 @@
-"""Each hard rule of DESIGN.md §5 alone, violated and satisfied, on the TINY fixture.
+"""Each hard rule of docs/evaluation-contract.md alone, violated and satisfied, on the TINY fixture.
 
 Test names start with `test_<rule>_`: tests/test_rule_registry.py checks every registered
 rule has at least one violated and one satisfied test.

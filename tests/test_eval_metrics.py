@@ -1,4 +1,5 @@
-"""Each metric of DESIGN.md §5 alone, with the exact hand-computed value, on the TINY fixture.
+"""Each metric of docs/evaluation-contract.md alone, with the exact hand-computed value, on the
+TINY fixture.
 
 TINY (tests/conftest.py): NEAR 0 km away, intercommunal 10, terrorist_attacks 2 (R 2,
 Σ risk 12); FAR 111.195 km away, armed_group_abuse 20, terrorist_attacks 12 (R = Σ = 32);

@@ -63,22 +63,26 @@ CASES: list[tuple[str, bytes, list[str]]] = [
       f"flow sequence). Fix: {SYNTAX_FIX}"]),
     ("empty", b"",
      ["scen.yaml: the file is empty. Fix: write a scenario: name, horizon, bases, units, "
-      "hotspots (DESIGN.md §3)"]),
+      "hotspots (docs/scenario-format.md)"]),
     ("whitespace_only", b"\n   \n\n",
      ["scen.yaml: the file is empty. Fix: write a scenario: name, horizon, bases, units, "
-      "hotspots (DESIGN.md §3)"]),
+      "hotspots (docs/scenario-format.md)"]),
     ("comments_only", b"# a scenario, one day\n",
      ["scen.yaml: the file is empty (only comments). Fix: write a scenario: name, horizon, "
-      "bases, units, hotspots (DESIGN.md §3)"]),
+      "bases, units, hotspots "
+      "(docs/scenario-format.md)"]),
     ("root_list", b"- name: x\n- horizon: 4\n",
      ["scen.yaml:1:1: (top level): the top level must be a mapping of keys, got a list. Fix: "
-      "write a scenario: name, horizon, bases, units, hotspots (DESIGN.md §3)"]),
+      "write a scenario: name, horizon, bases, units, hotspots "
+      "(docs/scenario-format.md)"]),
     ("root_scalar", b"just some words\n",
      ["scen.yaml:1:1: (top level): the top level must be a mapping of keys, got 'just some "
-      "words'. Fix: write a scenario: name, horizon, bases, units, hotspots (DESIGN.md §3)"]),
+      "words'. Fix: write a scenario: name, horizon, bases, units, hotspots "
+      "(docs/scenario-format.md)"]),
     ("root_null", b"---\n",
      ["scen.yaml:2:1: (top level): the top level must be a mapping of keys, got nothing "
-      "(null). Fix: write a scenario: name, horizon, bases, units, hotspots (DESIGN.md §3)"]),
+      "(null). Fix: write a scenario: name, horizon, bases, units, hotspots "
+      "(docs/scenario-format.md)"]),
     ("latin1", "name: Sévaré\n".encode("latin-1"),
      ["scen.yaml:1:8: not UTF-8 text: byte 0xe9 cannot be decoded. Fix: save the file with "
       "UTF-8 encoding"]),

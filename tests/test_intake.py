@@ -1,4 +1,4 @@
-"""Priority intake (planner/intake.py, `pocplan priorities submit|list`), DESIGN.md §3.1:
+"""Priority intake (planner/intake.py, `pocplan priorities submit|list`), docs/scenario-format.md:
 a submission is validated against the scenario and stored where priority_files pick it
 up; a re-submission replaces the office's file and keeps the previous version; a rejected
 submission changes nothing; an interrupted write leaves the old file intact."""

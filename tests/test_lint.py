@@ -1,4 +1,4 @@
-"""Lint is part of the test command (STYLE.md §10): ruff, as configured in pyproject.toml."""
+"""Lint is part of the test command (the style guide): ruff, as configured in pyproject.toml."""
 
 import shutil
 import subprocess

@@ -394,7 +394,7 @@ def test_submission_warnings_and_office_mismatch(tmp_path):
         "to Gao's file"]
     assert submit(tmp_path, "") == [
         "submission.yaml: the file is empty. Fix: write a priorities file: office and "
-        "priorities (DESIGN.md §3.1)"]
+        "priorities (docs/scenario-format.md)"]
 
 
 # ---------------------------------------------------------------------------- bundled files

@@ -1,5 +1,6 @@
 """The machine outputs of `pocplan plan` (planner/output.py), on the hand-checked tiny_hand
-example of DESIGN.md §5 and the TINY fixture: no solver involved, every number from the
+example of docs/evaluation-contract.md and the TINY fixture: no solver involved, every number from
+the
 evaluator."""
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def hand_outcome(tiny_hand, hand_plan, make_plan):
                                _ranked(tiny_hand, [hand_plan, worse], heuristic=worse))
 
 
-# ---------------------------------------------------------------------- §7 JSON
+# ---------------------------------------------------------------------- docs/output-contract.md
+# JSON
 def test_json_validates_against_the_output_contract(hand_outcome, output_schema):
     doc = json.loads(plan_json(hand_outcome, include_assumptions=True))
     jsonschema.Draft202012Validator(output_schema).validate(doc)

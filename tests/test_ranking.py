@@ -1,4 +1,4 @@
-"""Ranked joint-operation plans (issue 5, DESIGN.md §6)."""
+"""Ranked joint-operation plans (issue 5, docs/ranking-and-comparisons.md)."""
 
 from __future__ import annotations
 

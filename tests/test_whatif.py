@@ -163,10 +163,10 @@ def test_every_malformed_change_is_reported_at_once():
      "distinction_penalty, weights, mitigation_caps"),
     ({"policies": ["min_stay_weeks=0"]},
      "--policy 'min_stay_weeks=0': min_stay_weeks: input should be greater than or equal to "
-     "1. Fix: see DESIGN.md §3 for the policy keys and their ranges"),
+     "1. Fix: see docs/scenario-format.md for the policy keys and their ranges"),
     ({"policies": ["distinction=maybe"]},
      "--policy 'distinction=maybe': distinction: input should be 'flag', 'penalize' or "
-     "'forbid'. Fix: see DESIGN.md §3 for the policy keys and their ranges"),
+     "'forbid'. Fix: see docs/scenario-format.md for the policy keys and their ranges"),
     ({"policies": ["weights=2"]},
      "--policy 'weights=2': weights is a map. Fix: set one entry: weights.NAME=VALUE (or "
      "--weight NAME=VALUE)"),

@@ -1,4 +1,5 @@
-"""The account each plan owes the offices that submitted priorities (DESIGN.md R10, §7).
+"""The account each plan owes the offices that submitted priorities (docs/rules.md (R10),
+docs/output-contract.md).
 
 For every plan and every priority: its satisfaction and status (met | partial | unmet),
 and for each one not fully met, why:
@@ -57,7 +58,8 @@ MIN_RESOLVE_SECONDS = 0.5
 
 @dataclass(frozen=True)
 class PriorityAccount(BaseAccount):
-    """A §7 `plans[].priorities[]` entry with what pricing found (when it ran)."""
+    """A docs/output-contract.md `plans[].priorities[]` entry with what pricing found (when it
+    ran)."""
 
     moves: str | None = None
     """The main moves meeting it would take, from this plan (a sentence)."""

@@ -1,4 +1,4 @@
-"""What-if analysis for sector commanders (DESIGN.md §1, issue 7).
+"""What-if analysis for sector commanders (docs/rules.md, issue 7).
 
 A what-if is a list of typed changes to a validated scenario: add or remove a unit,
 change a base's garrison floor, pin a unit (require or forbid), change a score weight or
@@ -57,7 +57,7 @@ from planner.search.ranking import mission_changes
 from planner.search.solve import SolveOptions, SolveResult, solve
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-"""Ids as DESIGN.md §3 allows them."""
+"""Ids as docs/scenario-format.md allows them."""
 
 METRIC_LABELS = {
     "harm_averted": "Harm averted", "priority_value": "Priority value",
@@ -66,7 +66,7 @@ METRIC_LABELS = {
     "distinction_penalty": "Distinction penalty", "colocation_weeks": "Co-located unit-weeks",
     "baseline_risk": "Baseline risk", "unit_weeks": "Unit-weeks", "sorties": "Sorties",
 }
-"""The §7 metrics in order, as the side-by-side table names them."""
+"""The docs/output-contract.md metrics in order, as the side-by-side table names them."""
 
 LOWER_IS_BETTER = frozenset({"retaliation_exposure", "vacuum_exposure", "ied_exposure",
                              "engagement_exposure", "distinction_penalty", "colocation_weeks"})
@@ -520,7 +520,7 @@ class _Editor:
             Policy.model_validate(self.policy | update)
         except ValidationError as exc:
             for error in exc.errors():
-                self.refuse(change, _pydantic_message(error), "see DESIGN.md §3 for the "
+                self.refuse(change, _pydantic_message(error), "see docs/scenario-format.md for the "
                             "policy keys and their ranges")
             return
         self.policy |= update
@@ -681,7 +681,8 @@ def variant_seed(instance: Instance, plan: Plan | None,
 
 def metric_deltas(baseline: Evaluation | None,
                   variant: Evaluation | None) -> tuple[MetricDelta, ...]:
-    """Score first, then every §7 metric, with the variant's value minus the baseline's."""
+    """Score first, then every docs/output-contract.md metric, with the variant's value minus the
+    baseline's."""
     b = baseline.metrics.as_dict() if baseline else {}
     v = variant.metrics.as_dict() if variant else {}
     rows = [MetricDelta("score", "Score", baseline.score if baseline else None,

@@ -1,5 +1,5 @@
 """`pocplan import events FILE --scenario SCENARIO`: threats drafted from an ACLED export
-or an HDX HAPI conflict-events table (DESIGN.md §8; docs/event-import.md).
+or an HDX HAPI conflict-events table (docs/event-import.md).
 
 Thin, like every command: parse → load the scenario and the mapping → read, match, map
 and level (`planner.inputs.event_import`) → render (`planner.outputs`). The result is a

@@ -95,7 +95,7 @@ PLAN_HELP = ("Ranked joint-operation plans (COAs) with their trade-offs, the sta
 
 
 def validate(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML, DESIGN.md §3).",
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML, docs/scenario-format.md).",
                                              show_default=False)],
 ) -> None:
     """Check a scenario and its priority files; summarise it."""

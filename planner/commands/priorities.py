@@ -1,7 +1,8 @@
 """`pocplan priorities submit|list`: priority intake for heads of office (issue 7).
 
 - `submit FILE --scenario SCENARIO`: `planner.inputs.intake.submit` (docs/scenario-format.md
-  §3.1). A refused submission changes nothing and lists every problem on stderr (exit 3).
+  docs/scenario-format.md). A refused submission changes nothing and lists every problem on stderr
+  (exit 3).
 - `list SCENARIO`: every priority by office, with where it came from (file, submitted at,
   content hash) and its status in the best plan found within `--time-limit`: met, partial
   (satisfaction) or unmet, with the reason, and prices for up to `--price-limit` of them.
@@ -73,8 +74,8 @@ LIST_HELP = (
 
 
 def submit_command(
-    file: Annotated[Path, typer.Argument(help="The office's priorities file (YAML, DESIGN.md "
-                                              "§3.1).", show_default=False)],
+    file: Annotated[Path, typer.Argument(help="The office's priorities file (YAML, "
+                                              "docs/scenario-format.md).", show_default=False)],
     scenario: Annotated[Path, typer.Option("--scenario", "-s", help="The scenario file.",
                                            show_default=False)],
 ) -> None:

@@ -93,7 +93,7 @@ _Many = list[str] | None
 
 
 def whatif(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML, DESIGN.md §3).",
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML, docs/scenario-format.md).",
                                              show_default=False)],
     add_unit: Annotated[_Many, typer.Option(
         "--add-unit", metavar="ID:KIND@BASE", show_default=False,

@@ -24,7 +24,7 @@ from models.scenario import (
 
 EARTH_RADIUS_KM = 6371.0
 RETALIATION_CATEGORIES = (ThreatCategory.TERRORIST_ATTACKS, ThreatCategory.ARMED_GROUP_ABUSE)
-"""R[h,t] sums these categories: the risk to those left behind (DESIGN.md §5)."""
+"""R[h,t] sums these categories: the risk to those left behind (docs/evaluation-contract.md)."""
 
 
 def great_circle_km(a: Location, b: Location) -> float:
@@ -49,7 +49,8 @@ def window_weeks(window: tuple[int, int] | None, horizon_weeks: int) -> tuple[in
 
 
 def escort_need_by_threat(max_pi: int) -> tuple[int, int]:
-    """Default escort (ground units, air sorties) by the highest P×I that week (§5)."""
+    """Default escort (ground units, air sorties) by the highest P×I that week
+    (docs/evaluation-contract.md)."""
     if max_pi >= 16:
         return 2, 2
     if max_pi >= 9:

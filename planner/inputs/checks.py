@@ -1,4 +1,5 @@
-"""Cross checks of a scenario that no single object can make about itself (DESIGN.md §3, §5).
+"""Cross checks of a scenario that no single object can make about itself (docs/scenario-format.md,
+docs/evaluation-contract.md).
 
 Each check is one function taking the `CheckContext` (the merged scenario, its compiled
 instance and a way to locate key paths) and yielding `Problem`s: errors stop loading,
@@ -106,7 +107,7 @@ def _sortie_capacity(inst: Instance, info: UnitInfo, h: str) -> int:
 # ---------------------------------------------------------------------------- errors
 def unique_ids(ctx: CheckContext) -> Iterator[Problem]:
     """Error: ids are unique among bases, among units and among hotspots; priority ids
-    are unique across the scenario and every priority file (DESIGN.md §3)."""
+    are unique across the scenario and every priority file (docs/scenario-format.md)."""
     for section, noun in (("bases", "base"), ("units", "unit"), ("hotspots", "hotspot"),
                           ("priorities", "priority")):
         first: dict[str, int] = {}
@@ -122,7 +123,7 @@ def unique_ids(ctx: CheckContext) -> Iterator[Problem]:
 
 def references_resolve(ctx: CheckContext) -> Iterator[Problem]:
     """Error: every reference names an existing object: a unit's base, a priority's
-    hotspot, a commitment's unit and hotspot (DESIGN.md §3)."""
+    hotspot, a commitment's unit and hotspot (docs/scenario-format.md)."""
     s = ctx.scenario
     bases, units, hotspots = _ids(s.bases), _ids(s.units), _ids(s.hotspots)
     for i, u in enumerate(s.units):
@@ -169,7 +170,8 @@ def _windows(s: Scenario) -> Iterator[tuple[KeyPath, tuple[int, int], str | None
 
 
 def windows_inside_horizon(ctx: CheckContext) -> Iterator[Problem]:
-    """Error: every window [a, b] has a <= b and ends inside the horizon (DESIGN.md §3)."""
+    """Error: every window [a, b] has a <= b and ends inside the horizon
+    (docs/scenario-format.md)."""
     horizon = ctx.scenario.horizon.weeks
     for path, (a, b), ident in _windows(ctx.scenario):
         if a > b:
@@ -183,7 +185,7 @@ def windows_inside_horizon(ctx: CheckContext) -> Iterator[Problem]:
 
 def threat_assessments_do_not_overlap(ctx: CheckContext) -> Iterator[Problem]:
     """Error: a category is assessed more than once at a hotspot only for non-overlapping
-    weeks (DESIGN.md §3)."""
+    weeks (docs/scenario-format.md)."""
     horizon = ctx.scenario.horizon.weeks
     for i, h in enumerate(ctx.scenario.hotspots):
         first: dict[tuple[str, int], int] = {}  # (category, week) -> first threat assessing it
@@ -205,7 +207,8 @@ def threat_assessments_do_not_overlap(ctx: CheckContext) -> Iterator[Problem]:
 
 
 def mission_duration_fits_window(ctx: CheckContext) -> Iterator[Problem]:
-    """Error: a civilian mission's duration_weeks fits inside its window (DESIGN.md §3)."""
+    """Error: a civilian mission's duration_weeks fits inside its window
+    (docs/scenario-format.md)."""
     horizon = ctx.scenario.horizon.weeks
     for i, p in enumerate(ctx.scenario.priorities):
         if p.kind is not PriorityKind.CIVILIAN_MISSION or p.duration_weeks is None \
@@ -221,7 +224,8 @@ def mission_duration_fits_window(ctx: CheckContext) -> Iterator[Problem]:
 
 
 def required_weeks_fit_window(ctx: CheckContext) -> Iterator[Problem]:
-    """Error: a secure_area's required_weeks is at most its window's length (DESIGN.md §3)."""
+    """Error: a secure_area's required_weeks is at most its window's length
+    (docs/scenario-format.md)."""
     horizon = ctx.scenario.horizon.weeks
     for i, p in enumerate(ctx.scenario.priorities):
         if p.kind is not PriorityKind.SECURE_AREA or p.required_weeks is None \
@@ -237,7 +241,8 @@ def required_weeks_fit_window(ctx: CheckContext) -> Iterator[Problem]:
 
 
 def flight_hours_only_on_air_units(ctx: CheckContext) -> Iterator[Problem]:
-    """Error: a unit's own flight_hours_per_week is given only for air units (DESIGN.md §4)."""
+    """Error: a unit's own flight_hours_per_week is given only for air units
+    (docs/scenario-format.md)."""
     for i, u in enumerate(ctx.scenario.units):
         if u.flight_hours_per_week is not None and BUILTIN_KINDS[u.kind].domain is Domain.GROUND:
             yield ctx.error(("units", i, "flight_hours_per_week"),
@@ -248,7 +253,7 @@ def flight_hours_only_on_air_units(ctx: CheckContext) -> Iterator[Problem]:
 
 def unit_type_overrides_fit_domain(ctx: CheckContext) -> Iterator[Problem]:
     """Error: `unit_types` overrides speed_kmh, station_hours and flight_hours_per_week
-    only for air kinds, and escort only for ground kinds (DESIGN.md §4)."""
+    only for air kinds, and escort only for ground kinds (docs/scenario-format.md)."""
     for kind, override in ctx.scenario.unit_types.items():
         domain = BUILTIN_KINDS[kind].domain
         if domain is Domain.GROUND:
@@ -304,7 +309,8 @@ def _pin_obstacles(inst: Instance, info: UnitInfo, h: str,
 
 
 def require_pins_possible(ctx: CheckContext) -> Iterator[Problem]:
-    """Error: a `require` pin the hard rules make impossible (DESIGN.md §5): the unit is
+    """Error: a `require` pin the hard rules make impossible (docs/evaluation-contract.md): the
+    unit is
     unavailable, out of range, the hotspot closed to ground movement or the base to
     flights, presence forbidden by distinction, the kind holds no presence, or one sortie
     exceeds the helicopter's weekly hours."""
@@ -392,7 +398,8 @@ def _air_pins_fit_hours(ctx: CheckContext, info: UnitInfo,
 
 def require_pins_leave_garrison(ctx: CheckContext) -> Iterator[Problem]:
     """Error: `require` pins take so many ground units of a base out in a week that it
-    cannot keep min(min_garrison, its available ground units) at home (DESIGN.md §5)."""
+    cannot keep min(min_garrison, its available ground units) at home
+    (docs/evaluation-contract.md)."""
     inst = ctx.instance
     out: dict[tuple[str, int], set[str]] = defaultdict(set)
     for _, c, weeks in _pins(ctx, "require"):
@@ -417,7 +424,7 @@ def require_pins_leave_garrison(ctx: CheckContext) -> Iterator[Problem]:
 # ---------------------------------------------------------------------------- warnings
 def garrison_floor_reachable(ctx: CheckContext) -> Iterator[Problem]:
     """Warning: a base's min_garrison exceeds its available ground units in some week; the
-    floor is then all of them (DESIGN.md §5)."""
+    floor is then all of them (docs/evaluation-contract.md)."""
     inst = ctx.instance
     for i, b in enumerate(ctx.scenario.bases):
         if b.min_garrison == 0:

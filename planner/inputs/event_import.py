@@ -1,4 +1,4 @@
-"""The event import from file to draft, in stages (DESIGN.md §8): read → window → match →
+"""The event import from file to draft, in stages (docs/event-import.md): read → window → match →
 map and level. Every row read is accounted for: skipped as bad, outside the window,
 unmatched, ignored by the mapping, or counted."""
 

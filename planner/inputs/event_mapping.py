@@ -1,4 +1,4 @@
-"""From matched events to drafted threats (DESIGN.md §8): each event to one of the six
+"""From matched events to drafted threats (docs/event-import.md): each event to one of the six
 threat categories by a documented table, then each hotspot's category to a probability
 and an impact (1–5) by documented thresholds over the import window.
 

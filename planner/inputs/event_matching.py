@@ -1,4 +1,4 @@
-"""Which hotspot each event belongs to (DESIGN.md §8): by P-code where the row carries one,
+"""Which hotspot each event belongs to (docs/event-import.md): by P-code where the row carries one,
 else by great-circle distance.
 
 - A row with a P-code (HDX: admin2_code, or admin1_code for admin-1 rows) matches every

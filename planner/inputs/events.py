@@ -1,4 +1,4 @@
-"""Readers for conflict-event data (DESIGN.md §8): the ACLED export CSV and the HDX HAPI
+"""Readers for conflict-event data (docs/event-import.md): the ACLED export CSV and the HDX HAPI
 conflict-events table, detected from the header.
 
 Both become `EventRecord`s: one ACLED row is one event with a place and coordinates; one

@@ -1,4 +1,4 @@
-"""Priority intake for heads of office (DESIGN.md §3.1, issue 7).
+"""Priority intake for heads of office (docs/scenario-format.md, issue 7).
 
 `submit` validates a priorities file against the scenario, as the scenario would be with
 the office's previous priorities replaced, and stores it where the scenario's
@@ -172,7 +172,7 @@ def _office_files(scenario_path: Path, patterns: list[str], office: str) -> list
 # ====================================================================== provenance
 def provenance_header(office: str, submitted_at: str, sha256: str, source: str,
                       newline: str = "\n") -> str:
-    lines = [f"{HEADER_MARK} (DESIGN.md §3.1); the lines below it are as submitted",
+    lines = [f"{HEADER_MARK} (docs/scenario-format.md); the lines below it are as submitted",
              f"# office: {office}", f"# submitted_at: {submitted_at}",
              f"# sha256: {sha256}", f"# source: {source}"]
     return newline.join(lines) + newline

@@ -1,5 +1,6 @@
 """Safe loading of scenario and priority files: bytes → YAML events → plain data with
-marks → strict models → cross checks (docs/scenario-format.md §3, §3.1).
+marks → strict models → cross checks (docs/scenario-format.md docs/scenario-format.md,
+docs/scenario-format.md).
 
 Reading and parsing live in `planner.inputs.source`, the translation of validation errors
 in `planner.inputs.messages`, the problem types in `planner.inputs.problems`.
@@ -165,7 +166,8 @@ def _merged_context(scenario: Scenario, main: Source,
 
 def load_priority_submission(path: str | Path,
                              loaded: LoadedScenario | None = None) -> PrioritySubmission:
-    """Validate a priorities file (DESIGN.md §3.1), and when `loaded` is given, against that
+    """Validate a priorities file (docs/scenario-format.md), and when `loaded` is given, against
+    that
     scenario as it would be with this office's previous priorities replaced by these.
 
     Returns the submission with every priority's `office` set; raises ScenarioError with

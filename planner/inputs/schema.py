@@ -33,12 +33,12 @@ def _schema(model: type[BaseModel], title: str) -> dict[str, Any]:
 
 
 def scenario_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a scenario file, format v1 (DESIGN.md §3)."""
+    """The JSON Schema of a scenario file, format v1 (docs/scenario-format.md)."""
     return _schema(Scenario, "pocplan scenario, format v1")
 
 
 def priorities_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a head of office's priorities file (DESIGN.md §3.1)."""
+    """The JSON Schema of a head of office's priorities file (docs/scenario-format.md)."""
     return _schema(PrioritySubmission, "pocplan priority submission, format v1")
 
 

@@ -170,8 +170,8 @@ class Source:
 
 
 _WHAT = {
-    "scenario": "a scenario: name, horizon, bases, units, hotspots (DESIGN.md §3)",
-    "priorities": "a priorities file: office and priorities (DESIGN.md §3.1)",
+    "scenario": "a scenario: name, horizon, bases, units, hotspots (docs/scenario-format.md)",
+    "priorities": "a priorities file: office and priorities (docs/scenario-format.md)",
     "mapping": "an event mapping: acled, hdx, thresholds (docs/event-import.md)",
 }
 

@@ -1,4 +1,4 @@
-"""The exact planning model of DESIGN.md §5 as a mixed-integer linear program.
+"""The exact planning model of docs/evaluation-contract.md as a mixed-integer linear program.
 
 Build recipe, top to bottom: decision variables (`define_decisions`), then one function
 per rule, registered once in `RULES`, each adding rows and objective terms to a
@@ -560,7 +560,8 @@ def build_formulation(instance: Instance) -> Formulation:
 
 def require_difference(f: Formulation, previous: dict[tuple[str, str, int], int],
                        min_difference: int, label: str) -> None:
-    """Ranked plans (§6): D(plan, previous) = Σ_{kind,h,t} |n − n_prev| ≥ min_difference.
+    """Ranked plans (docs/ranking-and-comparisons.md): D(plan, previous) = Σ_{kind,h,t} |n −
+    n_prev| ≥ min_difference.
     Cells absent from `previous` contribute n itself; cells present take
     |n − c| through a direction bit δ: dev ≤ c − n + M·δ, dev ≤ n − c + M·(1 − δ)."""
     m = f.model

@@ -549,7 +549,8 @@ def tradeoff_figure(columns: Sequence[Column],
                     intervals: Mapping[str, tuple[float, float]] | None = None) -> Figure:
     """The score's terms per column, stacked: gains above zero, exposures and penalties
     below, the net score as a diamond. `intervals` (label → (low, high) score points) is
-    the hook for the proven intervals of docs/ranking-and-comparisons.md (§11): each given
+    the hook for the proven intervals of docs/ranking-and-comparisons.md
+    (docs/ranking-and-comparisons.md): each given
     one is drawn as an error bar on that column's score (none are computed yet)."""
     fig = _figure(max(6.0, 1.3 * len(columns) + 3.5), 4.6)
     ax = fig.subplots()

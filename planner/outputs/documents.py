@@ -1,16 +1,19 @@
-"""The machine outputs of `pocplan plan` (DESIGN.md §7) and the numbers every report shares.
+"""The machine outputs of `pocplan plan` (docs/output-contract.md) and the numbers every report
+shares.
 
 One `Outcome` holds what a planning run produced (the ranked plans, or the staff
 heuristic's plan alone, with the solver's status); everything else here turns it into:
 
-- `plan_document` / `plan_json`: exactly the §7 document (`schema_version`, `scenario`,
-  `solver`, `plans`, then the optional top-level `heuristic`), keys in §7's order,
+- `plan_document` / `plan_json`: exactly the docs/output-contract.md document (`schema_version`,
+`scenario`,
+  `solver`, `plans`, then the optional top-level `heuristic`), keys in docs/output-contract.md's
+  order,
   assignments and sorties in `Plan.canonical()` order, floats as Python's repr, so the
   same input and seed give the same `plans` bytes;
 - `plan_csv`: one row per assignment and sortie of every plan;
 - `plan_geojson`: a FeatureCollection of hotspots (Points, [lon, lat]) with plan 1's
   attributes;
-- `tradeoff`: the trade-off row of DESIGN.md §6 (terminal and Markdown tables);
+- `tradeoff`: the trade-off row of docs/ranking-and-comparisons.md (terminal and Markdown tables);
 - `priority_accounts`: per plan, every priority met / partial / unmet with a reason and,
   when `planner.analysis.pricing` priced it, a price;
 - `assumptions`: the effects, caps and policy in force;
@@ -45,7 +48,7 @@ from planner.rules.accounts import (
 from planner.rules.evaluator import Evaluation
 
 SCHEMA_VERSION = 1
-"""`schema_version` of the §7 document."""
+"""`schema_version` of the docs/output-contract.md document."""
 
 CSV_COLUMNS = ("plan", "type", "unit", "hotspot", "week", "task", "mission", "count")
 """Columns of `--format csv`: one row per assignment (type assignment, count 1) or sortie."""
@@ -56,7 +59,7 @@ __all__ = ["MET", "PARTIAL", "UNMET", "PriorityAccount", "derive_accounts", "sta
 # ====================================================================== what a run produced
 @dataclass(frozen=True)
 class ScenarioInfo:
-    """The §7 `scenario` object, plus what the reports show about the file."""
+    """The docs/output-contract.md `scenario` object, plus what the reports show about the file."""
 
     name: str
     sha256: str
@@ -83,7 +86,7 @@ class PlanEntry:
     plan: Plan
     evaluation: Evaluation
     summary: str
-    """How the plan differs from plan 1, in a sentence (DESIGN.md §6)."""
+    """How the plan differs from plan 1, in a sentence (docs/ranking-and-comparisons.md)."""
     difference: int = 0
     """D from plan 1, unit-weeks of presence by kind, hotspot and week."""
     tie: bool = False
@@ -99,7 +102,8 @@ class Outcome:
     instance: Instance
     backend: str
     status: SolveStatus
-    """optimal | feasible | infeasible | no_solution | error (§7 `solver.status`)."""
+    """optimal | feasible | infeasible | no_solution | error (docs/output-contract.md
+    `solver.status`)."""
     gap: float | None
     seconds: float
     """Wall-clock seconds of the whole run (all K plans)."""
@@ -198,7 +202,7 @@ def _merge(derived: PriorityAccount, given: PriorityAccount | None) -> PriorityA
 # ====================================================================== trade-off rows
 @dataclass(frozen=True)
 class TradeOff:
-    """One row of the COA trade-off table (DESIGN.md §6)."""
+    """One row of the COA trade-off table (docs/ranking-and-comparisons.md)."""
 
     score: float
     harm_averted: float
@@ -232,9 +236,11 @@ def tradeoff(instance: Instance, evaluation: Evaluation,
         unit_weeks=m.unit_weeks, sorties=m.sorties, harm_vs_heuristic=vs)
 
 
-# ====================================================================== §7 JSON
+# ====================================================================== docs/output-contract.md
+# JSON
 def plan_document(outcome: Outcome, *, include_assumptions: bool = False) -> dict[str, Any]:
-    """The §7 document. Required keys first, in §7's order; extra keys (allowed by §7)
+    """The docs/output-contract.md document. Required keys first, in docs/output-contract.md's
+    order; extra keys (allowed by docs/output-contract.md)
     after them: `solver.bound`/`reproducible`, `plans[].difference`/`tie`, top-level
     `requested_plans`, `min_difference`,
     `shortfall`, `conflicts` (infeasible runs), `assumptions` (on request)."""
@@ -263,7 +269,7 @@ def plan_document(outcome: Outcome, *, include_assumptions: bool = False) -> dic
 
 
 def plan_object(outcome: Outcome, entry: PlanEntry) -> dict[str, Any]:
-    """One element of §7 `plans`."""
+    """One element of docs/output-contract.md `plans`."""
     plan = entry.plan.canonical()
     return {
         "rank": entry.rank,
@@ -287,7 +293,8 @@ def plan_object(outcome: Outcome, entry: PlanEntry) -> dict[str, Any]:
 
 
 def plan_json(outcome: Outcome, *, include_assumptions: bool = False) -> str:
-    """The §7 document as text: UTF-8, two-space indent, floats as Python's repr."""
+    """The docs/output-contract.md document as text: UTF-8, two-space indent, floats as Python's
+    repr."""
     return json.dumps(plan_document(outcome, include_assumptions=include_assumptions),
                       indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 

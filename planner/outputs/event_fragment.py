@@ -1,5 +1,7 @@
-"""The YAML a planner reviews after `pocplan import events` (DESIGN.md §8, §9): a `threats:`
-map per hotspot, or one `assessments:` entry of the §9 shape, each threat under a comment
+"""The YAML a planner reviews after `pocplan import events` (docs/event-import.md and
+docs/scenario-format.md §9): a `threats:`
+map per hotspot, or one `assessments:` entry of the shape of docs/scenario-format.md §9, each
+threat under a comment
 citing the counts behind its levels. Plain text, written by hand so that the comments sit
 where they belong and the same import gives the same bytes."""
 

@@ -131,7 +131,7 @@ def briefing_figures(outcome: Outcome, entry: PlanEntry,
                      intervals: Mapping[str, tuple[float, float]] | None = None) -> Figures:
     """The four figures: map by phase, Gantt, residual-risk heat map, trade-offs (every
     COA and the staff heuristic unless `columns` says otherwise; `intervals` is the hook
-    for §11's proven intervals on the scores)."""
+    for docs/ranking-and-comparisons.md's proven intervals on the scores)."""
     return Figures(map=charts.map_figure(outcome, entry),
                    gantt=charts.gantt_figure(outcome, entry),
                    risk=charts.risk_heatmap_figure(outcome, entry),

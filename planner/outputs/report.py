@@ -6,7 +6,8 @@ or a fixed-width one writing to a string in tests), so colour follows that conso
 `planner.outputs.documents` (trade-off rows, priority accounts, assumptions), which takes them
 from the evaluator; nothing here computes a metric.
 
-Sections of `pocplan plan` (DESIGN.md §6, issue 6): header; the ranked COA trade-off
+Sections of `pocplan plan` (docs/ranking-and-comparisons.md, issue 6): header; the ranked COA
+trade-off
 table with the staff heuristic as reference; for the plan shown: a timeline of hotspots ×
 weeks, each unit's schedule, civilian missions and their escorts, the account per office
 of priorities met / partly met / unmet with reasons, warnings; assumptions on request.
@@ -159,7 +160,7 @@ def render_no_plan(console: Console, outcome: Outcome) -> None:
 TRADEOFF_COLUMNS = ("COA", "Score", "Harm averted", "% of baseline averted",
                     "Priorities met (weighted)", "Retaliation", "Vacuum", "IED", "Engagement",
                     "Co-located weeks", "Unit-weeks", "Sorties", "Harm vs staff heuristic")
-"""Trade-off columns (DESIGN.md §6), as the Markdown briefing titles them."""
+"""Trade-off columns (docs/ranking-and-comparisons.md), as the Markdown briefing titles them."""
 TRADEOFF_SHORT = ("COA", "Score", "Harm\naverted", "% of\nbaseline", "Prior.\nmet",
                   "Retal.", "Vacuum", "IED", "Engage.", "Co-loc.\nweeks", "Unit-\nweeks",
                   "Sorties", "Harm vs\nstaff")
@@ -685,7 +686,8 @@ def _md_assumptions(instance: Instance) -> list[str]:
     md = ["## Assumptions", "",
           "Effects are the fraction of a hotspot's weekly risk in a category removed by one "
           "unit-week of presence (ground) or one sortie (air), capped per category "
-          "(DESIGN.md §4); the score follows evaluation contract v1 (DESIGN.md §5).", ""]
+          "(docs/scenario-format.md); the score follows evaluation contract v1 "
+          "(docs/evaluation-contract.md).", ""]
     header = ["Kind", "Domain", "Range km", *(str(c) for c in ThreatCategory)]
     rows = [[kind, spec["domain"], f"{spec['range_km']:g}",
              *(f"{spec['effects'][str(c)]:g}" for c in ThreatCategory)]

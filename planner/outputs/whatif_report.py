@@ -1,4 +1,5 @@
-"""What-if outputs: the comparison and the marginal values, as JSON documents (two §7
+"""What-if outputs: the comparison and the marginal values, as JSON documents (two
+docs/output-contract.md
 documents side by side) and as terminal tables."""
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def single_outcome(info: ScenarioInfo, instance: Instance, result: SolveResult,
 
 
 def comparison_document(info: ScenarioInfo, comparison: Comparison) -> dict[str, Any]:
-    """`{"baseline": §7, "variant": §7, "changes": [...]}`, and the comparison itself as
+    """`{"baseline": docs/output-contract.md, "variant": docs/output-contract.md, "changes":
+    [...]}`, and the comparison itself as
     extra keys: `deltas` (score and every metric), `moved`, `missions`, `notes`."""
     c = comparison
     return {

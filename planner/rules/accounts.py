@@ -1,4 +1,5 @@
-"""The account each plan owes the offices that submitted priorities (R10; output §7).
+"""The account each plan owes the offices that submitted priorities (R10; output
+docs/output-contract.md).
 
 For every plan and every priority: its satisfaction and status (met | partial | unmet), and
 for each one not fully met, why, by counting alone (no re-solve):
@@ -48,7 +49,7 @@ class Basis(StrEnum):
 
 @dataclass(frozen=True)
 class PriorityAccount:
-    """What a plan owes one priority's office (DESIGN.md §7 `plans[].priorities[]`)."""
+    """What a plan owes one priority's office (docs/output-contract.md `plans[].priorities[]`)."""
 
     id: str
     office: str | None
@@ -65,7 +66,7 @@ class PriorityAccount:
 
 # ====================================================================== priority accounts
 def status_of(satisfaction: float) -> str:
-    """met: 1; partial: strictly between 0 and 1; unmet: 0 (DESIGN.md §7)."""
+    """met: 1; partial: strictly between 0 and 1; unmet: 0 (docs/output-contract.md)."""
     if satisfaction >= 1 - 1e-9:
         return MET
     return PARTIAL if satisfaction > 1e-9 else UNMET

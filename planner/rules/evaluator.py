@@ -1,7 +1,8 @@
-"""The one evaluator of DESIGN.md §5, evaluation contract v1.
+"""The one evaluator of docs/evaluation-contract.md, evaluation contract v1.
 
 `evaluate(instance, plan)` judges any plan (from a solver backend, the staff heuristic or
-a hand-written JSON file) from the plan alone: which hard rules it breaks, every §7 metric,
+a hand-written JSON file) from the plan alone: which hard rules it breaks, every
+docs/output-contract.md metric,
 the score, each priority's satisfaction, the per-contribution terms behind the soft rules,
 and the warnings a briefing shows. Backends, ranking, reports and tests all go through it.
 
@@ -10,7 +11,8 @@ Hard rules are functions `(instance, view) -> list[Violation]`, metrics are func
 and `METRICS`. A `PlanView` indexes the plan once so that every rule is a dictionary
 look-up per unit, hotspot and week.
 
-Readings of §5 where it leaves a detail open (each repeated where it is applied):
+Readings of docs/evaluation-contract.md where it leaves a detail open (each repeated where it is
+applied):
 - *present* = assigned with task presence; escort-task units are never present. A police
   unit is one whose kind has police = yes; a military unit is any other present unit.
 - Records that name an unknown unit or hotspot, put an air unit in `assignments` or a
@@ -59,7 +61,7 @@ class Violation:
 
 @dataclass(frozen=True)
 class Metrics:
-    """The metrics of DESIGN.md §7, in its key order."""
+    """The metrics of docs/output-contract.md, in its key order."""
 
     harm_averted: float
     priority_value: float
@@ -74,7 +76,8 @@ class Metrics:
     sorties: int
 
     def as_dict(self) -> dict[str, float | int]:
-        """The metrics as §7's `plans[].metrics` object, in §7 key order."""
+        """The metrics as docs/output-contract.md's `plans[].metrics` object, in
+        docs/output-contract.md key order."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
@@ -96,7 +99,8 @@ class Term:
 
 @dataclass(frozen=True)
 class PlanWarning:
-    """A §7 `plans[].warnings[]` entry; rule is short_stay, vacuum, colocation or hrddp."""
+    """A docs/output-contract.md `plans[].warnings[]` entry; rule is short_stay, vacuum, colocation
+    or hrddp."""
 
     rule: str
     hotspot: str
@@ -106,7 +110,7 @@ class PlanWarning:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Everything §5 and §7 say about one plan."""
+    """Everything docs/evaluation-contract.md and docs/output-contract.md say about one plan."""
 
     score: float
     metrics: Metrics
@@ -241,7 +245,8 @@ def unit_domain(instance: Instance, view: PlanView) -> list[Violation]:
 
 
 def plan_weeks(instance: Instance, view: PlanView) -> list[Violation]:
-    """Hard rule (plan shape): "Weeks are 1-based integers" of the horizon (§3). Every
+    """Hard rule (plan shape): "Weeks are 1-based integers" of the horizon
+    (docs/scenario-format.md). Every
     assignment and sortie falls in weeks 1..T (mission starts: see `mission_window`)."""
     T = instance.horizon_weeks
     return [Violation("plan_weeks", f"{r.unit} at {r.hotspot} in week {r.week} is beyond the "
@@ -412,7 +417,7 @@ def commitments(instance: Instance, view: PlanView) -> list[Violation]:
 def mission_window(instance: Instance, view: PlanView) -> list[Violation]:
     """Hard rule: "a scheduled mission runs inside its window". A mission start names a
     civilian_mission priority, at most once, and start + duration_weeks − 1 stays inside
-    the window (duration_weeks "must fit the window", §3)."""
+    the window (duration_weeks "must fit the window", docs/scenario-format.md)."""
     out = []
     seen: set[str] = set()
     for m in view.plan.missions:
@@ -536,7 +541,7 @@ HARD_RULES: tuple[HardRule, ...] = (
     mission_escort,
     distinction_forbid,
 )
-"""Every hard rule of §5, once, in order."""
+"""Every hard rule of docs/evaluation-contract.md, once, in order."""
 
 
 # ====================================================================== metrics
@@ -551,7 +556,8 @@ SCORE_TERMS: tuple[tuple[str, str, float], ...] = (
     ("engagement_exposure", "engagement", -1.0),
     ("distinction_penalty", "distinction", -1.0),
 )
-"""(metric, policy.weights field, sign) of each score term, in §5's order."""
+"""(metric, policy.weights field, sign) of each score term, in docs/evaluation-contract.md's
+order."""
 _SCORE_WEIGHT = {metric: (weight, sign) for metric, weight, sign in SCORE_TERMS}
 
 Part = tuple[str | None, int | None, float, str]
@@ -572,7 +578,7 @@ def _scored(instance: Instance, metric: str, factor: float,
 
 
 def _metric(key: str) -> Callable[[MetricFn], MetricFn]:
-    """Tag a metric function with the §7 key it computes."""
+    """Tag a metric function with the docs/output-contract.md key it computes."""
     def tag(fn: MetricFn) -> MetricFn:
         fn.metric = key  # type: ignore[attr-defined]
         return fn
@@ -812,7 +818,8 @@ METRICS: tuple[MetricFn, ...] = (
     unit_weeks,
     sorties,
 )
-"""One function per §7 metric, once, in §7's key order (`fn.metric` is the key)."""
+"""One function per docs/output-contract.md metric, once, in docs/output-contract.md's key order
+(`fn.metric` is the key)."""
 
 
 # ====================================================================== warnings
@@ -824,7 +831,8 @@ def _partner_forces(instance: Instance, h: str, t: int) -> str:
 
 
 def plan_warnings(instance: Instance, view: PlanView) -> tuple[PlanWarning, ...]:
-    """§7 warnings: each short stay, each vacuum week, and each week units are present
+    """docs/output-contract.md warnings: each short stay, each vacuum week, and each week units are
+    present
     alongside partner operations (colocation, and hrddp: the human-rights due diligence
     policy applies to any support to those forces)."""
     out = [PlanWarning("short_stay", h, b, f"Short stay at {h} ({weeks_phrase(range(a, b + 1))}): "
@@ -847,7 +855,8 @@ def plan_warnings(instance: Instance, view: PlanView) -> tuple[PlanWarning, ...]
 
 # ====================================================================== score
 def score_parts(instance: Instance, metrics: Metrics) -> tuple[tuple[str, float], ...]:
-    """(metric, signed score points) of each score term of §5, in SCORE_TERMS order:
+    """(metric, signed score points) of each score term of docs/evaluation-contract.md, in
+    SCORE_TERMS order:
     sign × weight × metric. The score is their sum, in this order (`evaluate`)."""
     return tuple((metric, sign * getattr(instance.policy.weights, weight_name)
                   * getattr(metrics, metric))
@@ -856,9 +865,9 @@ def score_parts(instance: Instance, metrics: Metrics) -> tuple[tuple[str, float]
 
 # ====================================================================== evaluate
 def evaluate(instance: Instance, plan: Plan) -> Evaluation:
-    """Judge one plan under evaluation contract v1 (DESIGN.md §5).
+    """Judge one plan under evaluation contract v1 (docs/evaluation-contract.md).
 
-    score = Σ over §5's score terms, in order, of sign × weight × metric
+    score = Σ over docs/evaluation-contract.md's score terms, in order, of sign × weight × metric
     (w_harm·harm_averted + w_priorities·priority_value − w_retaliation·retaliation_exposure
     − w_vacuum·vacuum_exposure − w_ied·ied_exposure − w_engagement·engagement_exposure
     − w_distinction·distinction_penalty). Computed for invalid plans too."""

@@ -1,4 +1,4 @@
-"""Ranked joint-operation plans (courses of action), DESIGN.md §6.
+"""Ranked joint-operation plans (courses of action), docs/ranking-and-comparisons.md.
 
 Plan 1 is the best plan found. Each later plan is the best plan found whose difference
 D — units present counted by kind, hotspot and week, so that swapping two identical
@@ -133,7 +133,8 @@ def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None
                        warm_start=start or False, fallback=False)
         if result.status == SolveStatus.INFEASIBLE:
             shortfall = (f"only {len(found)} plan(s) differ from one another by at least "
-                         f"{m} unit-weeks of presence (D, DESIGN.md §6): no other plan "
+                         f"{m} unit-weeks of presence (D, docs/ranking-and-comparisons.md): "
+                         "no other plan "
                          "satisfies the hard rules")
             break
         if result.plan is None or result.evaluation is None:

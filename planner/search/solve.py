@@ -134,7 +134,8 @@ def choose_backend(requested: str, instance: Instance) -> str:
 
 
 def gap_of(bound: float | None, score: float) -> float | None:
-    """gap = (bound − score) / max(1, |bound|), DESIGN.md §6; tiny negatives are rounding."""
+    """gap = (bound − score) / max(1, |bound|), docs/ranking-and-comparisons.md; tiny negatives are
+    rounding."""
     if bound is None:
         return None
     return max(0.0, (bound - score) / max(1.0, abs(bound)))
