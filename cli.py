@@ -15,6 +15,7 @@ import typer
 from planner.commands import events as events_commands
 from planner.commands import plan as plan_commands
 from planner.commands import priorities as priorities_commands
+from planner.commands import robustness as robustness_commands
 from planner.commands import whatif as whatif_commands
 from planner.commands.common import ExitCode
 
@@ -49,7 +50,8 @@ def _root(
     """pocplan: decision support for protection-of-civilians operations planning."""
 
 
-COMMANDS = (plan_commands, whatif_commands, priorities_commands, events_commands)
+COMMANDS = (plan_commands, whatif_commands, priorities_commands, events_commands,
+            robustness_commands)
 """Modules adding commands; each defines `register(app: typer.Typer)`."""
 
 for _module in COMMANDS:

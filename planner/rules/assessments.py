@@ -16,6 +16,26 @@ from planner.domain.instance import Instance
 from planner.rules.evaluator import METRICS, Metrics, PlanView, score_parts
 
 
+def priced_view(instance: Instance, view: PlanView) -> tuple[float, float, dict[str, float]]:
+    """(score, harm_averted, score points by hotspot) of an indexed plan: the score and
+    metric exactly as `evaluate` sums them, and every score term's signed points added up
+    by the hotspot it belongs to (terms without one under ""). A hotspot's points depend
+    on its own threats only, which is what lets a Monte Carlo tell which hotspot's
+    uncertainty moves the ranking."""
+    values: dict[str, float | int] = {}
+    by_hotspot: dict[str, float] = {}
+    for fn in METRICS:
+        value, terms = fn(instance, view)
+        values[fn.metric] = value  # type: ignore[attr-defined]
+        for term in terms:
+            key = term.hotspot or ""
+            by_hotspot[key] = by_hotspot.get(key, 0.0) + term.value
+    score = 0.0
+    for _, points in score_parts(instance, Metrics(**values)):  # type: ignore[arg-type]
+        score += points
+    return score, float(values["harm_averted"]), by_hotspot
+
+
 def score_of_view(instance: Instance, view: PlanView) -> float:
     """The §5 score of an indexed plan, summed exactly as `evaluate` sums it (same metric
     functions, same order), without the hard rules and warnings: for pricing one plan
