@@ -16,6 +16,7 @@ from planner.commands import events as events_commands
 from planner.commands import plan as plan_commands
 from planner.commands import priorities as priorities_commands
 from planner.commands import robustness as robustness_commands
+from planner.commands import sweep as sweep_commands
 from planner.commands import whatif as whatif_commands
 from planner.commands.common import ExitCode
 
@@ -51,7 +52,7 @@ def _root(
 
 
 COMMANDS = (plan_commands, whatif_commands, priorities_commands, events_commands,
-            robustness_commands)
+            robustness_commands, sweep_commands)
 """Modules adding commands; each defines `register(app: typer.Typer)`."""
 
 for _module in COMMANDS:

@@ -53,6 +53,7 @@ from planner.inputs.checks import run_checks
 from planner.inputs.loader import CheckContext, MarkIndex, Problem, Source
 from planner.milp.status import SolveStatus
 from planner.rules.evaluator import Evaluation, evaluate
+from planner.search.executor import Executor, Task
 from planner.search.ranking import mission_changes
 from planner.search.solve import SolveOptions, SolveResult, solve
 
@@ -803,12 +804,17 @@ def _fresh_id(stem: str, used: set[str]) -> str:
 
 def marginal_values(scenario: Scenario, options: SolveOptions, *,
                     on_start: Callable[[str, int, int], None] | None = None,
-                    on_done: Callable[[MarginalValue], None] | None = None) -> MarginalReport:
+                    on_done: Callable[[MarginalValue], None] | None = None,
+                    executor: Executor | None = None) -> MarginalReport:
     """The baseline, then each marginal change re-solved within an even share of what is
     left of the budget (the baseline gets the larger of a fair share and a fifth). Each
     addition is warm-started from the baseline plan, which stays valid with one more unit,
     so its value is never negative; a removal's value is clamped at 0 when a time-limited
-    baseline was beaten without the unit (noted)."""
+    baseline was beaten without the unit (noted).
+
+    With an `executor` (planner.search.executor) the re-solves are its tasks: each gets the
+    same fixed share, whatever the number of workers, so the values do not depend on where
+    they ran; more workers only finish sooner."""
     started = time.perf_counter()
     changes = marginal_changes(scenario)
     n = len(changes)
@@ -818,7 +824,10 @@ def marginal_values(scenario: Scenario, options: SolveOptions, *,
     baseline_share = max(options.time_limit / (n + 1), options.time_limit / 5)
     baseline = solve(base_instance, replace(options, time_limit=baseline_share))
     values = []
-    for i, change in enumerate(changes, start=1):
+    if executor is not None:
+        values = _marginals_on(executor, scenario, baseline, changes, options, started,
+                               on_start, on_done)
+    for i, change in enumerate(changes if executor is None else [], start=1):
         if on_start:
             on_start(_marginal_label(change), i, n)
         left = options.time_limit - (time.perf_counter() - started)
@@ -830,6 +839,22 @@ def marginal_values(scenario: Scenario, options: SolveOptions, *,
     ranked = sorted(values, key=lambda v: (isinstance(v.change, RemoveUnit), v.value is None,
                                            -(v.value or 0.0), v.label))
     return MarginalReport(baseline, tuple(ranked), time.perf_counter() - started)
+
+
+def _marginals_on(executor: Executor, scenario: Scenario, baseline: SolveResult,
+                  changes: Sequence[AddUnit | RemoveUnit], options: SolveOptions,
+                  started: float, on_start: Callable[[str, int, int], None] | None,
+                  on_done: Callable[[MarginalValue], None] | None) -> list[MarginalValue]:
+    """Every marginal re-solve as one executor task with a fixed share of the budget."""
+    n = len(changes)
+    left = options.time_limit - (time.perf_counter() - started)
+    share = replace(options, time_limit=max(0.1, left / max(1, n)), progress=None)
+    if on_start:
+        on_start(f"{n} change(s) on {executor.description}", 1, n)
+    shipped = replace(baseline, phases={})  # timings hold a lock: they stay here
+    tasks = [Task(f"marginal-{_marginal_label(c)}", _one_marginal, (scenario, shipped, c, share))
+             for c in changes]
+    return executor.run(tasks, on_done=(lambda i, v: on_done(v)) if on_done else None)
 
 
 def _marginal_label(change: AddUnit | RemoveUnit) -> str:

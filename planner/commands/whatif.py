@@ -28,6 +28,7 @@ from planner.analysis.whatif import (
     marginal_values,
     parse_changes,
 )
+from planner.commands.cluster import Scheduler, executor_or_exit
 from planner.commands.common import (
     ExitCode,
     check_output,
@@ -133,6 +134,11 @@ def whatif(
         "--output", "-o", show_default=False,
         help="html: write the briefing to this file (atomically) instead of stdout; png: "
              "the directory for the figures.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, show_default=False,
+        help="--marginal: re-solve on a local Dask cluster of this many worker processes "
+             "(one solver thread each); default: one after another in this process.")] = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """What-if: the scenario as changed, side by side with the original."""
     if fmt in (WhatIfFormat.html, WhatIfFormat.png):
@@ -145,12 +151,16 @@ def whatif(
     written = {"add_units": add_unit or [], "remove_units": remove_unit or [],
                "garrisons": garrison or [], "requires": require or [], "forbids": forbid or [],
                "weights": weight or [], "policies": policy or []}
+    if (workers is not None or scheduler is not None) and not marginal:
+        raise fail(ExitCode.USAGE, "--workers and --scheduler go with --marginal")
     _whatif(scenario, written, marginal,
-            SolveOptions(solver=solver.value, time_limit=time_limit, seed=seed), fmt, output)
+            SolveOptions(solver=solver.value, time_limit=time_limit, seed=seed), fmt, output,
+            cluster=(workers, scheduler))
 
 
 def _whatif(path: Path, written: dict[str, list[str]], marginal: bool,
-            options: SolveOptions, fmt: WhatIfFormat, output: Path | None = None) -> None:
+            options: SolveOptions, fmt: WhatIfFormat, output: Path | None = None,
+            cluster: tuple[int | None, str | None] = (None, None)) -> None:
     out, err = consoles()
     try:
         changes = parse_changes(**written)
@@ -172,7 +182,7 @@ def _whatif(path: Path, written: dict[str, list[str]], marginal: bool,
     info = scenario_info(loaded)
     if marginal:
         scenario = variant.scenario if variant else loaded.scenario
-        report = _run_marginal(scenario, options, err)
+        report = _run_marginal(scenario, options, err, cluster)
         if fmt is WhatIfFormat.json:
             _write(json_text(marginal_document(info, scenario, report, changes, options)))
         else:
@@ -225,10 +235,19 @@ def _run_compare(loaded: LoadedScenario, variant: Any, options: SolveOptions,
             raise solver_missing(options.solver, exc) from None
 
 
-def _run_marginal(scenario: Any, options: SolveOptions, err: Console) -> MarginalReport:
-    with quiet_stdout_fd(), progress_bar(err) as bar:
+def _run_marginal(scenario: Any, options: SolveOptions, err: Console,
+                  cluster: tuple[int | None, str | None] = (None, None)) -> MarginalReport:
+    if cluster == (None, None):
+        with quiet_stdout_fd(), progress_bar(err) as bar:
+            try:
+                return marginal_values(scenario, options, on_start=bar.start, on_done=bar.done)
+            except SolverMissing as exc:
+                raise solver_missing(options.solver, exc) from None
+    with executor_or_exit(err, *cluster) as executor, quiet_stdout_fd(), \
+            progress_bar(err) as bar:
         try:
-            return marginal_values(scenario, options, on_start=bar.start, on_done=bar.done)
+            return marginal_values(scenario, options, on_start=bar.start, on_done=bar.done,
+                                   executor=executor)
         except SolverMissing as exc:
             raise solver_missing(options.solver, exc) from None
 

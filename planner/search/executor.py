@@ -132,6 +132,9 @@ class DaskExecutor(Executor):
                                             processes=True, dashboard_address=None,
                                             silence_logs=logging.CRITICAL)
                 self.client = Client(self.cluster)
+                # Solver libraries print banners on file descriptor 1 themselves; a local
+                # worker shares this terminal, and stdout carries machine output only.
+                self.client.run(_quiet_stdout)
                 self.description = f"Dask LocalCluster, {self.workers} worker process(es)"
         except (OSError, TimeoutError, ValueError) as exc:
             self.close()
@@ -185,6 +188,13 @@ class DaskExecutor(Executor):
                 except Exception:  # noqa: BLE001,S110 - closing is best effort
                     pass
         self.client = self.cluster = None
+
+
+def _quiet_stdout() -> None:
+    """Point this worker's file descriptor 1 at the null device."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.close(null)
 
 
 def _error_of(future: Any) -> str:
