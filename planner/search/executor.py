@@ -129,7 +129,7 @@ class DaskExecutor(Executor):
                 self.description = f"Dask cluster at {self.scheduler}, {self.workers} worker(s)"
             else:
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                            processes=True, dashboard_address=None,
+                                            processes=True, dashboard_address=":0",
                                             silence_logs=logging.CRITICAL)
                 self.client = Client(self.cluster)
                 # Solver libraries print banners on file descriptor 1 themselves; a local
