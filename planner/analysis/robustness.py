@@ -36,7 +36,7 @@ from planner.search.executor import Executor, InProcess, Task
 from planner.search.solve import SolveOptions, solve
 
 CHUNK = 25
-"""Samples per executor task."""
+"""Fewest samples per executor task."""
 DEFAULT_SAMPLES = 200
 PERCENTILES = (5, 50, 95)
 
@@ -206,7 +206,10 @@ def robustness(instance: Instance, plans: Sequence[Plan], *, samples: int = DEFA
         raise ValueError("no COA to assess")
     executor = executor or InProcess()
     plans = list(plans)
-    chunks = [list(range(a, min(samples, a + CHUNK))) for a in range(0, samples, CHUNK)]
+    # A few tasks per worker: enough to balance, few enough that shipping the instance
+    # with each stays cheap. The chunking never changes a result (samples are seeded).
+    size = max(CHUNK, math.ceil(samples / (4 * max(1, executor.workers))))
+    chunks = [list(range(a, min(samples, a + size))) for a in range(0, samples, size)]
     tasks = [Task(f"samples-{c[0]}", price_chunk, (instance, plans, seed, c, spread))
              for c in chunks]
     done = executor.run(tasks, on_done=(lambda i, r: on_done(len(r))) if on_done else None)
