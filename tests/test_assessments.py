@@ -220,6 +220,15 @@ def test_the_report_and_briefing_show_a_column_per_assessment():
     assert "Objective" not in md.stdout
 
 
+def test_the_html_briefing_shows_the_objective_and_the_assessments(tmp_path):
+    out = tmp_path / "briefing.html"
+    result = run("plan", TWO_VIEWS, "--robust", "mean", "--plans", "1", "--time-limit", "6",
+                 "--price-limit", "0", "--format", "html", "--output", out)
+    assert result.exit_code == 0, result.stderr
+    page = out.read_text("utf-8")
+    assert "robust (mean)" in page and "Under POC-UNIT" in page and ">Mean<" in page
+
+
 def test_a_scenario_without_assessments_has_no_assessment_keys():
     result = run("plan", TUTORIAL, "--plans", "1", "--time-limit", "8", "--format", "json",
                  "--price-limit", "0")
