@@ -263,3 +263,52 @@ def test_sweep_is_identical_on_a_cluster():
     one, two = run(*args, "--workers", "1"), run(*args, "--workers", "2")
     assert one.exit_code == two.exit_code == 0, two.stderr
     assert one.stdout == two.stdout
+
+
+def dies_once(marker: str, x: int) -> int:
+    """Kills its worker process the first time it runs for `marker`, then succeeds."""
+    if not os.path.exists(marker):
+        Path(marker).write_text("died")
+        os._exit(1)
+    return x
+
+
+@pytest.mark.slow
+def test_a_task_whose_worker_dies_is_retried_and_reported(cluster, tmp_path):
+    assert cluster.run([Task("doomed", dies_once, (str(tmp_path / "m"), 3)),
+                        Task("fine", square, (4,))]) == [3, 16]
+    key, error = cluster.retried[-1]
+    assert key == "doomed" and "KilledWorker" in error
+
+
+@pytest.mark.slow
+def test_scheduler_runs_the_tasks_on_an_existing_cluster(cluster):
+    address = cluster.cluster.scheduler_address
+    here = run("sweep", TUTORIAL, SWEEP, "--time-limit", "5", "-f", "json", "--workers", "1")
+    there = run("sweep", TUTORIAL, SWEEP, "--time-limit", "5", "-f", "json",
+                "--scheduler", address)
+    assert there.exit_code == 0, there.stderr
+    assert f"Dask cluster at {address}, 2 worker(s)" in there.stderr
+    assert there.stdout == here.stdout
+
+
+def test_an_unreachable_scheduler_is_one_message(monkeypatch):
+    import planner.search.executor as executor_module
+
+    monkeypatch.setattr(executor_module, "CONNECT_TIMEOUT", "1s")
+    result = run("sweep", TUTORIAL, SWEEP, "--scheduler", "tcp://127.0.0.1:9")
+    assert result.exit_code == ExitCode.INTERNAL
+    assert "could not start or reach tcp://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_exits_130(monkeypatch):
+    import planner.commands.sweep as sweep_command
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep_command, "run_sweep", interrupted)
+    result = run("sweep", TUTORIAL, SWEEP, "--workers", "1")
+    assert result.exit_code == ExitCode.INTERRUPTED == 130
+    assert "interrupted" in result.stderr

@@ -28,6 +28,8 @@ from typing import Any
 
 DEFAULT_RETRIES = 2
 """Times a failed or lost task is submitted again before the run fails."""
+CONNECT_TIMEOUT = "10s"
+"""How long to try reaching a `--scheduler` before giving up."""
 
 
 @dataclass(frozen=True)
@@ -119,18 +121,22 @@ class DaskExecutor(Executor):
 
     def __post_init__(self) -> None:
         try:
+            import dask
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask is a dependency
             raise ExecutorUnavailable(f"dask.distributed is not installed ({exc})") from exc
         try:
             if self.scheduler is not None:
-                self.client = Client(self.scheduler, timeout="10s")
+                self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
                 self.workers = max(1, len(self.client.scheduler_info()["workers"]))
                 self.description = f"Dask cluster at {self.scheduler}, {self.workers} worker(s)"
             else:
-                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                            processes=True, dashboard_address=":0",
-                                            silence_logs=logging.CRITICAL)
+                # A task whose worker dies comes back to us as failed (KilledWorker) rather
+                # than being re-run silently by the scheduler, so its retry is reported.
+                with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                    self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                                processes=True, dashboard_address=":0",
+                                                silence_logs=logging.CRITICAL)
                 self.client = Client(self.cluster)
                 # Solver libraries print banners on file descriptor 1 themselves; a local
                 # worker shares this terminal, and stdout carries machine output only.
