@@ -251,3 +251,18 @@ def test_assessment_ids_follow_the_file_order(instance):
     bare = Scenario.model_validate({**instance.scenario.model_dump(exclude={"assessments"})})
     assert assessment_instances(Instance.build(bare)) == {}
     assert isinstance(instance.scenario.hotspots[0], Hotspot)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("objective", ["min", "regret"])
+def test_every_backend_finds_the_same_robust_value(instance, objective):
+    found = {}
+    for backend in ("highs", "cbc", "cpsat"):
+        robust = rank_robust(instance, objective, k=1,
+                             options=SolveOptions(solver=backend, time_limit=10))
+        first = robust.ranked.first
+        assert first.status == "optimal", backend
+        found[backend] = robust.values[1].value
+        assert first.bound == found[backend]  # proven: the bound is the plan's own value
+    assert found["cbc"] == pytest.approx(found["highs"], abs=1e-6)
+    assert found["cpsat"] == pytest.approx(found["highs"], abs=1e-6)

@@ -20,9 +20,11 @@ robust value, higher is better):
 - `min`: τ ≤ c_a·x for every a, maximise τ — one auxiliary variable, one row per assessment;
 - `mean`: maximise (1/|A|) Σ_a c_a·x;
 - `regret`: r ≥ S_a − c_a·x for every a, minimise r, where S_a is the score of the best
-  plan found for assessment a alone (its own solve, run first); robust value −r.
+  plan found for assessment a alone (its own solve, run first); robust value −r, written
+  as the min objective on shifted rows: −r ≤ c_a·x − S_a, maximise −r.
 
-τ and r are written as offset + a ≥ 0 (every variable of the seam is non-negative).
+τ and −r are written as offset + a with a ≥ 0 (every variable of the seam is
+non-negative).
 """
 
 from __future__ import annotations
@@ -132,12 +134,12 @@ def robust_model(instances: Mapping[str, Instance], objective: str,
         return RobustModel(f, objective, objectives, offset, aux)
     if references is None or set(references) != set(objectives):
         raise ValueError("regret needs each assessment's own best score")
-    lowest = min(references[a] - hi for a, (_, hi) in ranges.items())
-    top = max(references[a] - lo for a, (lo, _) in ranges.items()) - lowest
-    aux = m.var("robust_regret", 0.0, max(0.0, top), integer=False, objective=-1.0,
-                define=lambda x: max(0.0, max(references[a] - _dot(c, x)
-                                              for a, c in objectives.items()) - lowest))
+    # −regret = min_a (c_a·x − S_a): the min objective with each row shifted by S_a.
+    offset = min(lo - references[a] for a, (lo, _) in ranges.items())
+    top = min(hi - references[a] for a, (_, hi) in ranges.items()) - offset
+    aux = m.var("robust_regret", 0.0, max(0.0, top), integer=False, objective=1.0,
+                define=lambda x: max(0.0, min(_dot(c, x) - references[a]
+                                              for a, c in objectives.items()) - offset))
     for a, c in objectives.items():
-        m.row(f"robust_regret[{a}]", [*c.items(), (aux, 1.0)], lower=references[a] - lowest)
-    # value = −r = −(lowest + aux) = objective − lowest
-    return RobustModel(f, objective, objectives, -lowest, aux)
+        m.row(f"robust_regret[{a}]", [*c.items(), (aux, -1.0)], lower=offset + references[a])
+    return RobustModel(f, objective, objectives, offset, aux)

@@ -169,12 +169,23 @@ def rank_robust(instance: Instance, objective: str, k: int = 5,
         found.append((result, scored(result.plan)))
         reproducible = reproducible and result.reproducible
     plans, values = _ranked(instance, found, rm.value)
-    bound = rm.value(first.bound) if not first.from_heuristic else first.bound
     best = values[1].value
+    bound = _robust_bound(first, found[0][1], rm.value)
     head = replace(first, bound=bound, gap=gap_of(bound, best))
     ranked = RankedPlans(plans, head, k, m, time.perf_counter() - started, shortfall,
                          first.heuristic, first.heuristic_evaluation, reproducible)
     return RobustRanking(ranked, objective, values, references)
+
+
+def _robust_bound(first: SolveResult, value: RobustValue, to_value) -> float | None:  # noqa: ANN001
+    """The bound on plan 1's robust value: its own value when proven optimal (a backend
+    without a bound of its own then reports the plan's base score, which means nothing
+    here), else the backend's bound turned into robust units, None without one."""
+    if first.status == SolveStatus.OPTIMAL:
+        return value.value
+    if first.from_heuristic:
+        return None
+    return to_value(first.bound)
 
 
 def _with_heuristic_fallback(instance: Instance, result: SolveResult) -> SolveResult:
