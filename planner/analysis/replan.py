@@ -263,12 +263,13 @@ def change_reasons(instance: Instance, previous: Plan, plan: Plan, from_week: in
                    previous_instance: Instance | None = None) -> list[Change]:
     """Every changed unit-week from `from_week` on, with its reason where one can be given."""
     return [Change(c.unit, c.week, c.before, c.after,
-                   change_reason(instance, c, plan, previous_instance))
+                   change_reason(instance, c, plan, previous_instance, previous))
             for c in _changes(instance, previous, plan, from_week)]
 
 
 def change_reason(instance: Instance, change: UnitWeekChange, plan: Plan,
-                  previous_instance: Instance | None = None) -> str | None:
+                  previous_instance: Instance | None = None,
+                  previous: Plan | None = None) -> str | None:
     """Why a unit-week changed, when the scenario shows it; None when the change is the
     model's choice (it gains more than the change penalty)."""
     u, t = change.unit, change.week
@@ -287,9 +288,21 @@ def change_reason(instance: Instance, change: UnitWeekChange, plan: Plan,
             return f"{u} may not be present at {h} in week {t} (partner operations)"
         if task == "escort" and not _mission_runs_at(instance, plan, h, t):
             return f"no mission at {h} needs an escort in week {t} any more"
+        if change.after is None and previous is not None and _over_garrison(
+                instance, previous, unit.base, t):
+            return (f"base {unit.base} must keep {instance.garrison_floor(unit.base, t)} "
+                    f"unit(s) home in week {t} and has fewer units to spare than before")
     if previous_instance is not None:
         return _threat_reason(instance, previous_instance, change)
     return None
+
+
+def _over_garrison(instance: Instance, previous: Plan, base: str, t: int) -> bool:
+    """Whether the previous plan sends out more of the base's available units in week t
+    than the garrison floor now lets it spare."""
+    available = set(instance.available_ground.get((base, t), ()))
+    out = {a.unit for a in previous.assignments if a.week == t and a.unit in available}
+    return len(out) > instance.spare_ground(base, t)
 
 
 def _mission_runs_at(instance: Instance, plan: Plan, h: str, t: int) -> bool:
