@@ -27,6 +27,8 @@ FAST = ["--plans", "2", "--time-limit", "6"]
 
 def updated_scenario(tmp_path: Path, source: Path, change) -> Path:  # noqa: ANN001
     data = yaml.safe_load(source.read_text("utf-8"))
+    if "priority_files" in data:  # office files stay where they are, next to the original
+        data["priority_files"] = [str(source.parent / p) for p in data["priority_files"]]
     change(data)
     path = tmp_path / f"updated-{source.name}"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
@@ -219,3 +221,32 @@ def _changed(previous: dict, plan: dict, from_week: int) -> int:
     a, b = slots(previous), slots(plan)
     return sum(1 for key in set(a) | set(b) if a.get(key) != b.get(key))
 
+
+
+def whatif_json(*args: str) -> dict:
+    result = run("whatif", TUTORIAL, *args, "--time-limit", "6", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    jsonschema.validate(document["variant"], SCHEMA)
+    return document
+
+
+def test_whatif_with_a_change_penalty_shows_what_the_change_forces():
+    """Removing FPU-1: with a penalty above any gain, the variant changes no more
+    unit-weeks of the baseline plan than without, and every change has its reason."""
+    free = whatif_json("--remove-unit", "FPU-1")
+    least = whatif_json("--remove-unit", "FPU-1", "--change-penalty", "1000")
+    assert "replan" not in free["variant"]
+    assert least["variant"]["replan"]["from_week"] == 1
+    assert least["variant"]["replan"]["change_penalty"] == 1000
+    changes = least["variant"]["plans"][0]["replan"]["changes"]
+    baseline = least["baseline"]["plans"][0]
+    assert len(changes) <= _changed(baseline, free["variant"]["plans"][0], from_week=1)
+    assert len(changes) == _changed(baseline, least["variant"]["plans"][0], from_week=1)
+    assert changes and all(c["reason"] for c in changes)
+    assert any(c["reason"] == "FPU-1 is no longer in the scenario" for c in changes)
+
+
+def test_whatif_change_penalty_is_refused_with_marginal_values():
+    result = run("whatif", TUTORIAL, "--marginal", "--change-penalty", "5", "--time-limit", "2")
+    assert result.exit_code == 2 and "--change-penalty" in result.stderr

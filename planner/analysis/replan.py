@@ -121,10 +121,13 @@ class _Found:
 def replan(instance: Instance, *, executed: Plan, from_week: int, previous: Plan | None = None,
            change_penalty: float = 0.0, options: SolveOptions | None = None, k: int = 1,
            min_difference: int | None = None, executed_sha256: str | None = None,
-           previous_instance: Instance | None = None) -> ReplanResult:
+           previous_instance: Instance | None = None,
+           starts: tuple[Plan, ...] = ()) -> ReplanResult:
     """Ranked plans for weeks ≥ `from_week` with the executed weeks fixed, least change
     against `previous` (default: the executed plan) priced at `change_penalty` per
-    changed unit-week."""
+    changed unit-week. `starts` are further warm-start candidates (whole plans), tried
+    after the previous plan carried over; `previous_instance` (the scenario the previous
+    plan was made for) lets reasons name new threats."""
     options = options or SolveOptions()
     previous = executed if previous is None else previous
     started = time.perf_counter()
@@ -140,7 +143,8 @@ def replan(instance: Instance, *, executed: Plan, from_week: int, previous: Plan
                                                                 from_week))
 
     budget = options.time_limit
-    start = warm_start(f, [joined(past, future_of(previous, from_week)), past])
+    start = warm_start(f, [joined(past, future_of(previous, from_week)),
+                           *(joined(past, future_of(p, from_week)) for p in starts), past])
     first = solve(instance, replace(options, time_limit=budget if k == 1 else budget / 2),
                   formulation=f, warm_start=start or False, fallback=False, tolerate=tolerate)
     if first.plan is None or first.evaluation is None:
@@ -186,6 +190,22 @@ def replan(instance: Instance, *, executed: Plan, from_week: int, previous: Plan
                                if t.week is not None and t.week < from_week)
     return ReplanResult(ranked, from_week, change_penalty, executed_sha256, executed_violations,
                         changes, objectives, executed_score)
+
+
+def least_change(instance: Instance, previous_instance: Instance, baseline: Plan,
+                 change_penalty: float, options: SolveOptions,
+                 starts: tuple[Plan, ...] = ()) -> tuple[SolveResult, ReplanResult]:
+    """A what-if variant solved for least change against the baseline plan: the whole
+    horizon re-planned (nothing executed) with `change_penalty` per unit-week that differs
+    from `baseline`. The SolveResult carries the objective's bound and gap."""
+    result = replan(instance, executed=Plan(), from_week=1, previous=baseline,
+                    change_penalty=change_penalty, options=options, k=1,
+                    previous_instance=previous_instance, starts=starts)
+    first = result.ranked.first
+    if result.ranked.plans:
+        best = result.ranked.plans[0]
+        first = replace(first, plan=best.plan, evaluation=best.evaluation)
+    return first, result
 
 
 def _changes(instance: Instance, previous: Plan, plan: Plan,

@@ -106,3 +106,22 @@ def replan_markdown(outcome: Any, rank: int) -> list[str]:
     md += [f"### Changes of COA {rank}", ""]
     md += _md_table(CHANGE_COLUMNS, rows) if rows else ["None."]
     return md + [""]
+
+
+def least_change_renderable(result: Any) -> RenderableType:
+    """The what-if's least-change section: the penalty, the changed unit-weeks of the
+    variant's plan against the baseline plan, and each change with its reason."""
+    head = Text(f"Least change: {result.change_penalty:g} points per unit-week that differs "
+                f"from the baseline plan; the variant changes {result.changed_unit_weeks(1)} "
+                "unit-week(s).")
+    changes = result.changes.get(1, ())
+    if not changes:
+        return head
+    table = Table(title="Changes against the baseline plan", title_justify="left",
+                  header_style="bold")
+    for name in CHANGE_COLUMNS:
+        table.add_column(name)
+    for c in changes:
+        table.add_row(c.unit, f"w{c.week}", slot_text(c.before), slot_text(c.after),
+                      c.reason or CHANGE_CHOICE)
+    return Group(head, table)
