@@ -505,9 +505,9 @@ def test_every_command_module_registers_on_the_app():
     through `register(app)`."""
     names = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
     groups = {g.name for g in cli.app.registered_groups}
-    assert {"validate", "schema", "plan", "whatif"} <= names
+    assert {"validate", "schema", "plan", "whatif", "replan"} <= names
     assert {"priorities", "import"} <= groups
-    assert len(cli.COMMANDS) == 4
+    assert len(cli.COMMANDS) == 5
 
 
 def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
