@@ -227,7 +227,7 @@ def tradeoff_notes(outcome: Outcome) -> list[str]:
             lines.append(f"COA 1 averts {_pct(row.harm_vs_heuristic, signed=True)} harm vs "
                          f"the staff heuristic (score {best.evaluation.score:,.1f} vs "
                          f"{ref.score:,.1f}).")
-    elif outcome.backend != "heuristic":
+    elif outcome.backend != "heuristic" and outcome.replan is None:
         lines.append("The staff heuristic found no plan for comparison.")
     if any(e.tie for e in outcome.plans):
         lines.append("≈ marks plans whose scores are within the optimality gap of a "
