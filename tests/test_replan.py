@@ -250,3 +250,20 @@ def test_whatif_with_a_change_penalty_shows_what_the_change_forces():
 def test_whatif_change_penalty_is_refused_with_marginal_values():
     result = run("whatif", TUTORIAL, "--marginal", "--change-penalty", "5", "--time-limit", "2")
     assert result.exit_code == 2 and "--change-penalty" in result.stderr
+
+
+def test_with_the_previous_scenario_a_change_names_the_new_threat(tmp_path, executed_file):
+    def armed_groups_reach_bankass(data: dict) -> None:
+        for h in data["hotspots"]:
+            if h["id"] == "BANKASS":
+                h["threats"].append({"category": "armed_group_abuse", "probability": 5,
+                                     "impact": 5, "weeks": [4, 6]})
+    scenario = updated_scenario(tmp_path, TUTORIAL, armed_groups_reach_bankass)
+    with_threats = replan_json(scenario, executed_file, "--change-penalty", "5",
+                               "--previous-scenario", str(TUTORIAL))
+    reasons = [c["reason"] or "" for c in with_threats["plans"][0]["replan"]["changes"]]
+    assert any(r.startswith("new threat at BANKASS in week 4 (risk 100.0 → 200.0")
+               for r in reasons), reasons
+    without = replan_json(scenario, executed_file, "--change-penalty", "5")
+    assert not any("threat" in (c["reason"] or "")
+                   for c in without["plans"][0]["replan"]["changes"])

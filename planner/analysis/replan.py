@@ -13,8 +13,9 @@ The pipeline reads top to bottom:
    ranked by it, and `solver.bound`/`gap` are about it.
 3. `change_reasons`: every changed unit-week, with its reason where one can be given: the
    unit is no longer in the scenario or no longer available, the hotspot is closed or out
-   of reach, the escorted mission no longer runs, or — when the previous scenario is known
-   (what-if) — a new or higher threat where the unit goes, a lower one where it was.
+   of reach, the escorted mission no longer runs, the base can no longer spare it, or —
+   when the previous scenario is known (`--previous-scenario`) — a new or higher threat
+   where the unit goes, a lower one where it was.
 
 Readings where the issue is silent (documented in the docs page):
 - The default least difference between COAs is max(2, ⌈10 % of plan 1's presence

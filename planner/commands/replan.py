@@ -76,6 +76,10 @@ def replan(
     previous: Annotated[Path | None, typer.Option(
         "--previous", help="The plan changes are counted against (rank 1 of this file); "
                            "default: the executed plan.", show_default=False)] = None,
+    previous_scenario: Annotated[Path | None, typer.Option(
+        "--previous-scenario", help="The scenario file the previous plan was made from: "
+                                    "the reasons for changes then also name new and lower "
+                                    "threats.", show_default=False)] = None,
     change_penalty: Annotated[float, typer.Option(
         "--change-penalty", min=0.0, help="Score points per unit-week from T0 on that "
                                           "differs from the previous plan.")] = 0.0,
@@ -117,6 +121,8 @@ def replan(
         raise typer.BadParameter(f"week {from_week} is beyond the scenario's {T}-week "
                                  f"horizon: choose 1–{T}", param_hint="--from-week")
     done = read_or_exit(executed, instance, rank)
+    earlier = (Instance.build(load_or_exit(previous_scenario).scenario)
+               if previous_scenario is not None else None)
     before = read_or_exit(previous, instance, 1).plan if previous is not None else None
     if done.scenario_sha256 and done.scenario_sha256 != loaded.sha256:
         print_line(err, f"note: {executed} was planned from another version of the scenario "
@@ -129,7 +135,7 @@ def replan(
             result = run_replan(instance, executed=done.plan, from_week=from_week,
                                 previous=before, change_penalty=change_penalty,
                                 options=options, k=plans, min_difference=min_difference,
-                                executed_sha256=done.sha256)
+                                executed_sha256=done.sha256, previous_instance=earlier)
         except SolverMissing as exc:
             raise solver_missing(solver.value, exc) from None
     outcome: Outcome = replace(outcome_from_ranked(scenario_info(loaded), instance,
