@@ -267,3 +267,14 @@ def test_with_the_previous_scenario_a_change_names_the_new_threat(tmp_path, exec
     without = replan_json(scenario, executed_file, "--change-penalty", "5")
     assert not any("threat" in (c["reason"] or "")
                    for c in without["plans"][0]["replan"]["changes"])
+
+
+def test_the_html_briefing_says_what_was_re_planned(tmp_path, executed_file):
+    scenario = updated_scenario(tmp_path, TUTORIAL, unit_leaves("QRF-1", 3))
+    page = tmp_path / "replan.html"
+    result = run("replan", scenario, "--executed", executed_file, "--from-week", "4", *FAST,
+                 "--change-penalty", "5", "--format", "html", "--output", page)
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text("utf-8")
+    assert "<dt>Re-plan</dt><dd>Re-planned from week 4" in text
+    assert text.count("exec.") >= 3  # the Gantt's labels of weeks 1–3
