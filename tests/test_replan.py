@@ -278,3 +278,33 @@ def test_the_html_briefing_says_what_was_re_planned(tmp_path, executed_file):
     text = page.read_text("utf-8")
     assert "<dt>Re-plan</dt><dd>Re-planned from week 4" in text
     assert text.count("exec.") >= 3  # the Gantt's labels of weeks 1–3
+
+
+def test_executed_records_come_back_exactly_as_written(tmp_path, executed_file):
+    """The executed weeks are the file's own records: sorties the file calls escorts (where
+    no mission runs, which the contract allows) come back as escorts, not as the shows of
+    force the model's decoding would call them."""
+    document = json.loads(executed_file.read_text("utf-8"))
+    for s in document["plans"][0]["sorties"]:
+        s["task"], s["mission"] = "escort", None
+    relabelled = tmp_path / "relabelled.json"
+    relabelled.write_text(json.dumps(document), "utf-8")
+    replanned = replan_json(TUTORIAL, relabelled, "--change-penalty", "5")
+    def sorties(plan: dict) -> list:
+        return sorted((s["unit"], s["hotspot"], s["week"], s["task"], s["count"])
+                      for s in plan["sorties"] if s["week"] < 4)
+    assert sorties(replanned["plans"][0]) == sorties(document["plans"][0])
+
+
+def test_an_escort_written_at_another_hotspot_than_its_mission_is_refused(tmp_path,
+                                                                         executed_file):
+    document = json.loads(executed_file.read_text("utf-8"))
+    document["plans"][0]["assignments"].append(
+        {"unit": "FPU-1", "hotspot": "KORO", "week": 1, "task": "escort",
+         "mission": "T-BANKASS-VISIT"})
+    bad = tmp_path / "escort.json"
+    bad.write_text(json.dumps(document), "utf-8")
+    result = run("replan", TUTORIAL, "--executed", bad, "--from-week", "3", *FAST)
+    assert result.exit_code == 3
+    assert "escorts mission T-BANKASS-VISIT at KORO, but the mission goes to BANKASS" \
+        in result.stderr

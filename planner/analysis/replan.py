@@ -35,7 +35,7 @@ from planner.domain.instance import Instance
 from planner.milp.formulation import require_difference
 from planner.milp.replan import ReplanFormulation, build_replan_formulation
 from planner.milp.status import SolveStatus
-from planner.rules.evaluator import Evaluation, Violation
+from planner.rules.evaluator import Evaluation, Violation, evaluate
 from planner.search.ranking import (
     TIE_TOLERANCE,
     RankedPlan,
@@ -146,8 +146,9 @@ def replan(instance: Instance, *, executed: Plan, from_week: int, previous: Plan
     budget = options.time_limit
     start = warm_start(f, [joined(past, future_of(previous, from_week)),
                            *(joined(past, future_of(p, from_week)) for p in starts), past])
-    first = solve(instance, replace(options, time_limit=budget if k == 1 else budget / 2),
-                  formulation=f, warm_start=start or False, fallback=False, tolerate=tolerate)
+    first = _with_past(instance, past, from_week, solve(
+        instance, replace(options, time_limit=budget if k == 1 else budget / 2), formulation=f,
+        warm_start=start or False, fallback=False, tolerate=tolerate))
     if first.plan is None or first.evaluation is None:
         ranked = RankedPlans((), first, k, min_difference or 0, time.perf_counter() - started,
                              f"no plan: {first.status}", None, None, first.reproducible)
@@ -164,9 +165,9 @@ def replan(instance: Instance, *, executed: Plan, from_week: int, previous: Plan
                          "plan(s); raise --time-limit for more")
             break
         require_difference(f, presence_counts(instance, found[-1].plan), m, f"plan{i - 1}")
-        result = solve(instance, replace(options, time_limit=alternative_seconds(
-            left, k - i + 1, first)), formulation=f, warm_start=False, fallback=False,
-            tolerate=tolerate)
+        result = _with_past(instance, past, from_week, solve(
+            instance, replace(options, time_limit=alternative_seconds(left, k - i + 1, first)),
+            formulation=f, warm_start=False, fallback=False, tolerate=tolerate))
         if result.plan is None or result.evaluation is None:
             shortfall = (f"no further plan differing by at least {m} unit-weeks of presence "
                          f"from week {from_week} on was found ({result.status})")
@@ -191,6 +192,16 @@ def replan(instance: Instance, *, executed: Plan, from_week: int, previous: Plan
                                if t.week is not None and t.week < from_week)
     return ReplanResult(ranked, from_week, change_penalty, executed_sha256, executed_violations,
                         changes, objectives, executed_score)
+
+
+def _with_past(instance: Instance, past: Plan, from_week: int,
+               result: SolveResult) -> SolveResult:
+    """The solved plan with its executed weeks written exactly as the executed file has
+    them: the model fixed their values, but decoding may label sorties' tasks otherwise."""
+    if result.plan is None:
+        return result
+    plan = joined(past, future_of(result.plan, from_week))
+    return replace(result, plan=plan, evaluation=evaluate(instance, plan))
 
 
 def least_change(instance: Instance, previous_instance: Instance, baseline: Plan,
