@@ -505,7 +505,7 @@ def test_every_command_module_registers_on_the_app():
     through `register(app)`."""
     names = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
     groups = {g.name for g in cli.app.registered_groups}
-    assert {"validate", "schema", "plan", "whatif", "robustness", "sweep"} <= names
+    assert {"validate", "schema", "plan", "whatif", "replan", "robustness", "sweep"} <= names
     assert {"priorities", "import"} <= groups
     import importlib
     import pkgutil

@@ -47,6 +47,7 @@ from pydantic import ValidationError
 from models.base import UnitKind
 from models.plan import Assignment, Plan, Sortie
 from models.scenario import Commitment, Policy, Scenario, Unit, Weights
+from planner.analysis.replan import least_change
 from planner.domain.instance import Instance
 from planner.domain.text import weeks_phrase
 from planner.inputs.checks import run_checks
@@ -625,6 +626,9 @@ class Comparison:
     moved: tuple[MovedAssignment, ...]
     mission_moves: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    least_change: Any = None
+    """With a change penalty: the variant's `planner.analysis.replan.ReplanResult` (its
+    changed unit-weeks against the baseline plan, each with its reason)."""
 
 
 KEPT_BASELINE = ("the variant's re-solve stopped below the baseline plan carried over to "
@@ -646,9 +650,12 @@ def solve_within(instance: Instance, options: SolveOptions,
 
 
 def compare(scenario: Scenario, variant: Variant, options: SolveOptions,
-            baseline: SolveResult | None = None) -> Comparison:
+            baseline: SolveResult | None = None, change_penalty: float = 0.0) -> Comparison:
     """Solve the scenario as given and as changed with the same seed, each within half the
-    time limit (the whole limit for the variant when `baseline` is given), and compare."""
+    time limit (the whole limit for the variant when `baseline` is given), and compare.
+    With `change_penalty` > 0 the variant is solved for least change against the baseline
+    plan (`planner.analysis.replan.least_change`): each unit-week that differs costs that
+    many points, so it shows what the change forces rather than a reshuffled plan."""
     started = time.perf_counter()
     base_instance = Instance.build(scenario)
     var_instance = Instance.build(variant.scenario)
@@ -656,13 +663,19 @@ def compare(scenario: Scenario, variant: Variant, options: SolveOptions,
         baseline = solve(base_instance, replace(options, time_limit=options.time_limit / 2))
     left = max(0.1, options.time_limit - (time.perf_counter() - started))
     seed = variant_seed(var_instance, baseline.plan, variant.changes)
-    result = solve_within(var_instance, replace(options, time_limit=left), seed)
+    least = None
+    if change_penalty > 0 and baseline.plan is not None:
+        result, least = least_change(var_instance, base_instance, baseline.plan, change_penalty,
+                                     replace(options, time_limit=left),
+                                     starts=(seed,) if seed is not None else ())
+    else:
+        result = solve_within(var_instance, replace(options, time_limit=left), seed)
     notes = [KEPT_BASELINE] if result.kept_start else []
     return Comparison(
         base_instance, var_instance, variant, baseline, result,
         metric_deltas(baseline.evaluation, result.evaluation),
         moved_assignments(base_instance, var_instance, baseline.plan, result.plan),
-        mission_moves(baseline.plan, result.plan), tuple(notes))
+        mission_moves(baseline.plan, result.plan), tuple(notes), least_change=least)
 
 
 def variant_seed(instance: Instance, plan: Plan | None,

@@ -128,6 +128,11 @@ def whatif(
     time_limit: Annotated[float, typer.Option(
         "--time-limit", min=0.1, help="Seconds for all solves together.")] = 60.0,
     seed: Annotated[int, typer.Option(min=0, help="Solver random seed.")] = 0,
+    change_penalty: Annotated[float, typer.Option(
+        "--change-penalty", min=0.0,
+        help="Least change: score points per unit-week of the variant's plan that differs "
+             "from the baseline plan, so it moves only what the change forces or what gains "
+             "more (docs/ranking-and-comparisons.md §10).")] = 0.0,
     fmt: Annotated[WhatIfFormat, typer.Option("--format", "-f", help="Output format.")
                    ] = WhatIfFormat.table,
     output: Annotated[Path | None, typer.Option(
@@ -148,6 +153,9 @@ def whatif(
         check_output_dir(output) if fmt is WhatIfFormat.png else check_output(output)
     elif output is not None:
         raise fail(ExitCode.USAGE, "--output goes with --format html or png")
+    if marginal and change_penalty:
+        raise fail(ExitCode.USAGE, "--change-penalty compares a variant with the baseline "
+                   "plan, not --marginal values; drop one of them")
     written = {"add_units": add_unit or [], "remove_units": remove_unit or [],
                "garrisons": garrison or [], "requires": require or [], "forbids": forbid or [],
                "weights": weight or [], "policies": policy or []}
@@ -155,11 +163,12 @@ def whatif(
         raise fail(ExitCode.USAGE, "--workers and --scheduler go with --marginal")
     _whatif(scenario, written, marginal,
             SolveOptions(solver=solver.value, time_limit=time_limit, seed=seed), fmt, output,
-            cluster=(workers, scheduler))
+            change_penalty=change_penalty, cluster=(workers, scheduler))
 
 
 def _whatif(path: Path, written: dict[str, list[str]], marginal: bool,
             options: SolveOptions, fmt: WhatIfFormat, output: Path | None = None,
+            change_penalty: float = 0.0,
             cluster: tuple[int | None, str | None] = (None, None)) -> None:
     out, err = consoles()
     try:
@@ -190,7 +199,7 @@ def _whatif(path: Path, written: dict[str, list[str]], marginal: bool,
         _exit_for(report.baseline, "the scenario")
         return
     assert variant is not None
-    comparison = _run_compare(loaded, variant, options, err)
+    comparison = _run_compare(loaded, variant, options, err, change_penalty)
     if fmt is WhatIfFormat.json:
         _write(json_text(comparison_document(info, comparison)))
     elif fmt in (WhatIfFormat.html, WhatIfFormat.png):
@@ -224,13 +233,13 @@ def _write(text: str) -> None:
 
 
 def _run_compare(loaded: LoadedScenario, variant: Any, options: SolveOptions,
-                 err: Console) -> Comparison:
+                 err: Console, change_penalty: float = 0.0) -> Comparison:
     with solving(err, f"Solving the baseline and the variant (limit "
                       f"{options.time_limit:g} s)") as progress:
         try:
             return compare(loaded.scenario, variant,
                            SolveOptions(options.solver, options.time_limit, options.seed,
-                                        progress.update))
+                                        progress.update), change_penalty=change_penalty)
         except SolverMissing as exc:
             raise solver_missing(options.solver, exc) from None
 

@@ -132,6 +132,13 @@ class Outcome:
     robust: Any = None
     """`planner.search.robust.RobustRanking` of a `--robust` run (objective, each plan's
     robust value, regret references), else None."""
+    replan: Any = None
+    """A `planner.analysis.replan.ReplanResult` when the run re-planned from an executed
+    past (`pocplan replan`): weeks before its `from_week` are shown as executed."""
+
+    def executed(self, week: int) -> bool:
+        """Whether `week` was executed (a re-plan's weeks before its from_week)."""
+        return self.replan is not None and week < self.replan.from_week
 
     def plan(self, rank: int) -> PlanEntry | None:
         return next((p for p in self.plans if p.rank == rank), None)
@@ -285,7 +292,28 @@ def plan_document(outcome: Outcome, *, include_assumptions: bool = False) -> dic
         doc["conflicts"] = list(outcome.conflicts)
     if include_assumptions:
         doc["assumptions"] = assumptions(outcome.instance)
+    if outcome.replan is not None:
+        doc["replan"] = replan_object(outcome.replan)
     return doc
+
+
+def replan_object(result: Any) -> dict[str, Any]:
+    """The top-level `replan` object (docs/output-contract.md): from_week, executed_sha256,
+    change_penalty and plan 1's changed_unit_weeks, then the executed weeks' broken rules
+    and their score points."""
+    return {"from_week": result.from_week, "executed_sha256": result.executed_sha256,
+            "change_penalty": result.change_penalty,
+            "changed_unit_weeks": result.changed_unit_weeks(1),
+            "executed_score": result.executed_score,
+            "executed_violations": [{"rule": v.rule, "week": v.week, "text": v.text}
+                                    for v in result.executed_violations]}
+
+
+def plan_replan_object(result: Any, rank: int) -> dict[str, Any]:
+    """`plans[].replan`: the plan's re-plan objective and every changed unit-week."""
+    return {"objective": result.objective.get(rank),
+            "changed_unit_weeks": result.changed_unit_weeks(rank),
+            "changes": [c.as_dict() for c in result.changes.get(rank, ())]}
 
 
 def plan_object(outcome: Outcome, entry: PlanEntry) -> dict[str, Any]:
@@ -309,7 +337,8 @@ def plan_object(outcome: Outcome, entry: PlanEntry) -> dict[str, Any]:
                      for w in entry.evaluation.warnings],
         "difference": entry.difference,
         "tie": entry.tie,
-    } | _assessment_keys(outcome, entry)
+    } | ({"replan": plan_replan_object(outcome.replan, entry.rank)}
+         if outcome.replan is not None else {}) | _assessment_keys(outcome, entry)
 
 
 def _assessment_keys(outcome: Outcome, entry: PlanEntry) -> dict[str, Any]:
@@ -355,15 +384,18 @@ def plan_csv(outcome: Outcome) -> str:
     `Plan.canonical()` order; `mission` empty when none."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    # A re-plan adds one last column, `executed` (yes for weeks before its from_week).
+    extra = (lambda week: ("yes" if outcome.executed(week) else "no",)) \
+        if outcome.replan is not None else (lambda week: ())
+    writer.writerow(CSV_COLUMNS + (("executed",) if outcome.replan is not None else ()))
     for entry in outcome.plans:
         plan = entry.plan.canonical()
         for a in plan.assignments:
             writer.writerow((entry.rank, "assignment", a.unit, a.hotspot, a.week, a.task,
-                             a.mission or "", 1))
+                             a.mission or "", 1, *extra(a.week)))
         for s in plan.sorties:
             writer.writerow((entry.rank, "sortie", s.unit, s.hotspot, s.week, s.task,
-                             s.mission or "", s.count))
+                             s.mission or "", s.count, *extra(s.week)))
     return buffer.getvalue()
 
 
@@ -419,7 +451,9 @@ def plan_geojson(outcome: Outcome, rank: int = 1) -> dict[str, Any]:
     return {"type": "FeatureCollection",
             "pocplan": {"scenario": outcome.scenario.name, "sha256": outcome.scenario.sha256,
                         "plan": rank if entry is not None else None,
-                        "score": entry.evaluation.score if entry is not None else None},
+                        "score": entry.evaluation.score if entry is not None else None}
+                       | ({"executed_weeks": [t for t in instance.weeks if outcome.executed(t)]}
+                          if outcome.replan is not None else {}),
             "features": features}
 
 

@@ -26,6 +26,7 @@ from planner.domain.files import write_atomic
 from planner.outputs import charts
 from planner.outputs.basemap import BOUNDARY_SOURCE
 from planner.outputs.documents import Outcome, PlanEntry, assumptions
+from planner.outputs.replan_report import headline as replan_headline
 from planner.outputs.report import (
     TRADEOFF_COLUMNS,
     accounts_by_office,
@@ -196,6 +197,8 @@ def header_html(outcome: Outcome, title: str) -> str:
         items.append(("Objective", objective_text(outcome)))
     if outcome.message:
         items.append(("Note", outcome.message))
+    if outcome.replan is not None:
+        items += [("Re-plan", line.strip()) for line in replan_headline(outcome.replan)]
     rows = "\n".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
     return (f"<header>\n<h1>{esc(title)}</h1>\n<dl class=\"header\">\n{rows}\n</dl>\n"
             '<p class="caveat">Decision support, not a decision: every number below follows '

@@ -39,6 +39,7 @@ from planner.outputs.documents import (
     assumptions,
     tradeoff,
 )
+from planner.outputs.replan_report import replan_markdown, replan_renderable
 
 KIND_LETTER = {
     UnitKind.QRF_COMPANY: "Q", UnitKind.INFANTRY_COMPANY: "I", UnitKind.FPU: "F",
@@ -118,6 +119,8 @@ def render_plan_report(console: Console, outcome: Outcome, *, show: int = 1,
     for line in tradeoff_notes(outcome):
         console.print(line)
     entry = outcome.plan(show) or outcome.plans[-1]
+    if outcome.replan is not None:
+        console.print(replan_renderable(outcome, entry.rank))
     console.print()
     console.rule(f"[bold]COA {entry.rank}[/bold] — score {entry.evaluation.score:,.1f}")
     console.print(Text(sentence(entry.summary), style="italic"))
@@ -289,7 +292,7 @@ def tradeoff_notes(outcome: Outcome) -> list[str]:
             lines.append(f"COA 1 averts {_pct(row.harm_vs_heuristic, signed=True)} harm vs "
                          f"the staff heuristic (score {best.evaluation.score:,.1f} vs "
                          f"{ref.score:,.1f}).")
-    elif outcome.backend != "heuristic":
+    elif outcome.backend != "heuristic" and outcome.replan is None:
         lines.append("The staff heuristic found no plan for comparison.")
     if any(e.tie for e in outcome.plans):
         lines.append("≈ marks plans whose scores are within the optimality gap of a "
@@ -324,6 +327,7 @@ def timeline_table(outcome: Outcome, entry: PlanEntry) -> Table:
     for t in instance.weeks:
         start = outcome.scenario.week_start(t)
         label = f"w{t}" if start is None else f"w{t}\n{start:%d/%m}"
+        label += "\nexec." if outcome.executed(t) else ""
         table.add_column(label, justify="center", min_width=3)
     for h in instance.hotspot_ids:
         cells: list[RenderableType] = []
@@ -694,6 +698,8 @@ def markdown_briefing(outcome: Outcome, *, show: int = 1) -> str:
     md.append("")
 
     entry = outcome.plan(show) or outcome.plans[-1]
+    if outcome.replan is not None:
+        md += replan_markdown(outcome, entry.rank)
     md += [f"## COA {entry.rank} in detail", "", sentence(entry.summary), ""]
     md += ["### Priorities by office", ""]
     for office, items in accounts_by_office(outcome.account(entry.rank)).items():
@@ -737,7 +743,8 @@ def _md_timeline(outcome: Outcome, entry: PlanEntry) -> list[str]:
     instance = outcome.instance
     codes = unit_codes(instance)
     present, escorts, sorties = _presence_by_cell(entry)
-    header = ["Hotspot", *(f"w{t}" for t in instance.weeks)]
+    header = ["Hotspot", *(f"w{t}" + (" (executed)" if outcome.executed(t) else "")
+                           for t in instance.weeks)]
     rows = []
     for h in instance.hotspot_ids:
         row = [h]
