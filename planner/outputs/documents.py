@@ -35,6 +35,7 @@ from typing import Any
 from models.base import ThreatCategory
 from models.plan import Plan
 from planner.domain.instance import Instance
+from planner.domain.intervals import Difference
 from planner.milp.status import SolveStatus
 from planner.rules.accounts import (
     MET,
@@ -92,6 +93,8 @@ class PlanEntry:
     tie: bool = False
     """Its score is within the optimality gap of a neighbour's: the order is not proven."""
     status: SolveStatus = SolveStatus.FEASIBLE
+    versus_first: Difference | None = None
+    """Its score minus plan 1's with the interval the solves' bounds prove (§11)."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,8 @@ def outcome_from_ranked(scenario: ScenarioInfo, instance: Instance, ranked: Any,
     first = ranked.first
     plans = tuple(PlanEntry(rank=p.rank, plan=p.plan, evaluation=p.evaluation,
                             summary=p.summary, difference=p.difference, tie=p.tie,
-                            status=p.status) for p in ranked.plans)
+                            status=p.status, versus_first=getattr(p, "versus_first", None))
+                  for p in ranked.plans)
     outcome = Outcome(
         scenario=scenario, instance=instance, backend=first.backend, status=first.status,
         gap=first.gap, seconds=ranked.seconds, plans=plans, heuristic=ranked.heuristic,
@@ -185,7 +189,8 @@ def _as_account(item: Any) -> PriorityAccount:
     return PriorityAccount(id=item.id, office=getattr(item, "office", None),
                            satisfaction=item.satisfaction, status=item.status,
                            reason=getattr(item, "reason", None),
-                           price=getattr(item, "price", None), basis=getattr(item, "basis", None))
+                           price=getattr(item, "price", None), basis=getattr(item, "basis", None),
+                           price_interval=getattr(item, "price_interval", None))
 
 
 def _merge(derived: PriorityAccount, given: PriorityAccount | None) -> PriorityAccount:
@@ -196,7 +201,8 @@ def _merge(derived: PriorityAccount, given: PriorityAccount | None) -> PriorityA
     return PriorityAccount(id=derived.id, office=given.office or derived.office,
                            satisfaction=derived.satisfaction, status=derived.status,
                            reason=given.reason if given.reason is not None else derived.reason,
-                           price=given.price, basis=given.basis or derived.basis)
+                           price=given.price, basis=given.basis or derived.basis,
+                           price_interval=given.price_interval)
 
 
 # ====================================================================== trade-off rows
@@ -281,15 +287,23 @@ def plan_object(outcome: Outcome, entry: PlanEntry) -> dict[str, Any]:
                      "task": s.task, "mission": s.mission} for s in plan.sorties],
         "missions": [{"priority": m.priority, "start_week": m.start_week}
                      for m in plan.missions],
-        "priorities": [{"id": a.id, "satisfaction": a.satisfaction, "office": a.office,
-                        "status": a.status, "reason": a.reason, "price": a.price}
-                       for a in outcome.account(entry.rank)],
+        "priorities": [_priority_object(a) for a in outcome.account(entry.rank)],
         "summary": entry.summary,
         "warnings": [{"rule": w.rule, "hotspot": w.hotspot, "week": w.week, "text": w.text}
                      for w in entry.evaluation.warnings],
         "difference": entry.difference,
         "tie": entry.tie,
+        **({"versus_plan1": entry.versus_first.as_dict()} if entry.versus_first else {}),
     }
+
+
+def _priority_object(a: PriorityAccount) -> dict[str, Any]:
+    """`plans[].priorities[]`; `price_interval` ({value, low, high, decided}, §11) when priced."""
+    out = {"id": a.id, "satisfaction": a.satisfaction, "office": a.office, "status": a.status,
+           "reason": a.reason, "price": a.price}
+    if a.price_interval is not None:
+        out["price_interval"] = a.price_interval.as_dict()
+    return out
 
 
 def plan_json(outcome: Outcome, *, include_assumptions: bool = False) -> str:

@@ -31,6 +31,7 @@ from planner.outputs.report import (
     accounts_by_office,
     horizon_text,
     mission_rows,
+    price_cell,
     sentence,
     solver_text,
     tradeoff_cells,
@@ -269,7 +270,7 @@ def tradeoffs_section(outcome: Outcome, entry: PlanEntry, figures: Figures,
             [[a.id, str(outcome.instance.priority_by_id[a.id].kind),
               outcome.instance.hotspot_names[outcome.instance.priority_by_id[a.id].hotspot],
               _status(a.status, a.satisfaction), a.reason or "",
-              "–" if a.price is None else f"{a.price:,.1f}"] for a in items],
+              price_cell(a)] for a in items],
             numeric=(5,), raw=(3,)))
     if not accounts:
         parts.append("<p>No civilian priorities in this scenario.</p>")

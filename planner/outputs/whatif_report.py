@@ -21,6 +21,7 @@ from planner.analysis.whatif import (
     change_document,
 )
 from planner.domain.instance import Instance
+from planner.domain.intervals import in_words, short_words
 from planner.milp.status import SolveStatus
 from planner.outputs.documents import Outcome, PlanEntry, ScenarioInfo, plan_document, with_accounts
 from planner.search.solve import SolveOptions, SolveResult
@@ -57,6 +58,8 @@ def comparison_document(info: ScenarioInfo, comparison: Comparison) -> dict[str,
         "changes": [change_document(ch) for ch in c.variant.changes],
         "deltas": {d.name: {"baseline": d.baseline, "variant": d.variant, "delta": d.delta}
                    for d in c.deltas},
+        "score_delta": c.delta.as_dict() if c.delta is not None else None,
+        "moved_unit_weeks": c.moved_unit_weeks,
         "moved": [m.as_dict() for m in c.moved],
         "missions": list(c.mission_moves),
         "notes": list(c.variant.notes + c.notes),
@@ -134,6 +137,9 @@ def render_comparison(console: Console, info: ScenarioInfo, comparison: Comparis
     grid.add_row("Changes", "\n".join(ch.text() for ch in c.variant.changes))
     grid.add_row("Baseline", _status(c.baseline))
     grid.add_row("Variant", _status(c.result))
+    if c.delta is not None:
+        grid.add_row("Score change", in_words(c.delta))
+    grid.add_row("Moved", f"{c.moved_unit_weeks} unit-week(s) of assignments or sorties")
     console.print(grid)
     console.print(deltas_table(c.deltas))
     console.print(moved_table(c))
@@ -157,11 +163,19 @@ def marginal_table(report: MarginalReport) -> Table:
         if i > 1 and isinstance(v.change, AddUnit) != isinstance(report.values[i - 2].change,
                                                                    AddUnit):
             table.add_section()
-        value = "–" if v.value is None else (("+" if isinstance(v.change, AddUnit) else "−")
-                                             + f"{v.value:,.1f}")
+        value = _marginal_cell(v)
         table.add_row(str(i), v.label, value, v.status + (" (limit)" if v.hit_limit else ""),
                       f"{v.seconds:.1f}", v.note)
     return table
+
+
+def _marginal_cell(v: Any) -> str:
+    """The value with its interval; never a bare number when not decided."""
+    if v.value is None:
+        return "–"
+    if v.interval is None:
+        return "not decided"
+    return short_words(v.interval)
 
 
 def marginal_notes(report: MarginalReport) -> list[str]:
@@ -177,6 +191,13 @@ def marginal_notes(report: MarginalReport) -> list[str]:
         notes.append(f"{len(limited)} of {len(report.values)} re-solves hit their time limit "
                      f"({', '.join(v.label for v in limited)}): their values are not proven; "
                      "raise --time-limit.")
+    undecided = [v for v in report.values if v.value is not None and not v.decided]
+    if undecided:
+        notes.append(f"{len(undecided)} value(s) not decided at this time limit (the interval "
+                     "the bounds prove contains 0; listed after the decided ones, not "
+                     "ranked): raise --time-limit.")
+    notes.append("Values in brackets: the interval the baseline's and the re-solve's bounds "
+                 "prove for the true value.")
     return notes
 
 

@@ -32,6 +32,7 @@ from planner.milp.status import SolveStatus
 from planner.rules.evaluator import Evaluation, evaluate
 from planner.search.heuristic import InfeasibleScenario, staff_heuristic
 from planner.search.lns import improve
+from planner.search.pool import PlanPool
 
 T = TypeVar("T")
 SOLVER_CHOICES = ("auto", "highs", "cbc", "cpsat")
@@ -144,15 +145,36 @@ def gap_of(bound: float | None, score: float) -> float | None:
 def solve(instance: Instance, options: SolveOptions = SolveOptions(), *,
           formulation: Formulation | None = None,
           customise: Callable[[Formulation], None] | None = None,
-          warm_start: Plan | None | bool = True, fallback: bool = True) -> SolveResult:
+          warm_start: Plan | None | bool = True, fallback: bool = True,
+          pool: PlanPool | None = None, source: str = "main") -> SolveResult:
     """The best plan the backend finds within the time limit.
 
     `customise` adds rows to the model (priority pricing); `warm_start` True uses the
     staff heuristic, a Plan uses that plan, False/None none. With `fallback`, a time-out
     returns the staff heuristic's plan when the solver has nothing better; leave it off
     when extra rows (ranked alternatives, pricing) make the heuristic's plan beside the
-    point.
+    point. Every valid plan met — the staff heuristic's, and the full model's and the
+    neighbourhood search's when both ran — is offered to `pool` under `source`, with this
+    model's bound.
     """
+    result = _solve(instance, options, formulation, customise, warm_start, fallback)
+    if pool is not None:
+        _offer_all(pool, result, source)
+    return result
+
+
+def _offer_all(pool: PlanPool, result: SolveResult, source: str) -> None:
+    pool.offer(result.heuristic, "heuristic", result.heuristic_evaluation)
+    for plan in result.extras.get("other_plans", ()):
+        pool.offer(plan, f"{source} (other)", bound=result.bound)
+    if result.plan is not None:
+        pool.offer(result.plan, source, result.evaluation, bound=result.bound,
+                   proven=result.status == SolveStatus.OPTIMAL)
+
+
+def _solve(instance: Instance, options: SolveOptions, formulation: Formulation | None,
+           customise: Callable[[Formulation], None] | None, warm_start: Plan | None | bool,
+           fallback: bool) -> SolveResult:
     backend = choose_backend(options.solver, instance)
     started = time.perf_counter()
     f = formulation or build_formulation(instance)
@@ -176,8 +198,9 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(), *,
 
     # Build, heuristic and warm start all come out of the budget: the limit covers them.
     remaining = max(0.05, options.time_limit - (time.perf_counter() - started))
+    others: list[list[float]] = []
     if backend == "highs" and start_values is not None and remaining >= HYBRID_MIN_SECONDS:
-        outcome = _run_hybrid(f, remaining, options, start_values, phases)
+        outcome = _run_hybrid(f, remaining, options, start_values, phases, others)
     else:
         outcome = _run(backend, f.model, remaining, options, start_values, phases)
     seconds = time.perf_counter() - started
@@ -205,7 +228,8 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(), *,
                          gap_of(bound, evaluation.score), seconds, build_seconds,
                          outcome.message, heuristic=heuristic,
                          heuristic_evaluation=heuristic_eval,
-                         reproducible=not outcome.timed_out, phases=phases)
+                         reproducible=not outcome.timed_out, phases=phases,
+                         extras={"other_plans": [f.plan_from_values(v) for v in others]})
     if (fallback and heuristic_eval is not None
             and heuristic_eval.score > evaluation.score + 1e-9):
         # A time-out can leave the solver below the staff heuristic: never return worse.
@@ -238,12 +262,14 @@ def _start_values(f: Formulation, plan: Plan) -> list[float] | None:
 
 
 def _run_hybrid(f: Formulation, seconds: float, options: SolveOptions,
-                start: list[float], phases: _Phases) -> BackendResult:
+                start: list[float], phases: _Phases,
+                others: list[list[float]] | None = None) -> BackendResult:
     """HiGHS on the full model in one thread while large-neighbourhood search
     (planner.search.lns) improves the warm start in another — the machine's two cores. On a
     mission-size scenario HiGHS spends its first seconds in root cuts; LNS finds good plans
     meanwhile. The better plan wins; the bound is HiGHS's; an optimum HiGHS proves stops
-    the search at once."""
+    the search at once. The losing side's plan, when it has one, goes to `others` (the
+    run's plan pool)."""
     finished = threading.Event()
     box: dict[str, BackendResult] = {}
     failure: list[BaseException] = []
@@ -273,7 +299,11 @@ def _run_hybrid(f: Formulation, seconds: float, options: SolveOptions,
         return mip  # proven, or the search found nothing: HiGHS's result as it stands
     if mip.values is not None and (f.model.objective_value(mip.values)
                                    > f.model.objective_value(search.values) + 1e-9):
+        if others is not None:
+            others.append(search.values)
         return mip
+    if others is not None and mip.values is not None:
+        others.append(mip.values)
     return BackendResult(SolveStatus.FEASIBLE, search.values, mip.bound,
                          "time limit reached: plan from neighbourhood search, bound from HiGHS",
                          work=search.work, timed_out=not search.reproducible)
