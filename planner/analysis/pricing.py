@@ -333,7 +333,10 @@ def _priced_account(instance: Instance, base: BaseAccount, plan: Plan,
         reason = (f"not met, though meeting it costs nothing against this plan: the best plan "
                   f"found that meets it scores {constrained:,.1f} ({moves})")
     else:
-        reason = f"{OUTWEIGHED}: {short}; meeting it costs {cost}: {moves}"
+        costs = "the cost of meeting it is" if cost.startswith("not decided") else \
+            "meeting it costs"
+        reason = f"{OUTWEIGHED}: {short}; {costs} {cost}; it takes: {moves}" \
+            if not interval.proven else f"{OUTWEIGHED}: {short}; meeting it costs {cost}: {moves}"
     return PriorityAccount(**vars(base) | {
         "reason": reason, "price": price, "moves": moves, "constrained_score": constrained,
         "constrained_plan": result.plan, "price_interval": interval,
