@@ -23,7 +23,7 @@ from planner.milp.backends import (
     BackendResult,
     Progress,
     SolverMissing,
-    available_backends,
+    is_available,
     native_seconds,
 )
 from planner.milp.formulation import Formulation, build_formulation
@@ -127,9 +127,8 @@ def choose_backend(requested: str, instance: Instance) -> str:
         if requested not in BACKENDS:
             raise ValueError(f"unknown solver {requested!r}; choose one of {SOLVER_CHOICES}")
         return requested
-    found = available_backends()
     for name in ("highs", "cpsat", "cbc"):
-        if found.get(name):
+        if is_available(name):
             return name
     raise SolverMissing("no solver backend is installed (highspy, ortools or PuLP's CBC)")
 
