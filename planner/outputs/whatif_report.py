@@ -74,9 +74,12 @@ def _number(value: float | None, name: str = "") -> str:
     return f"{value:,.1f}"
 
 
-def _delta_text(d: MetricDelta) -> Text:
+def _delta_text(d: MetricDelta, score_delta: Any = None) -> Text:
     if d.delta is None:
         return Text("–")
+    if d.name == "score" and score_delta is not None and not score_delta.decided \
+            and not score_delta.proven:
+        return Text("not decided", style="yellow")
     if abs(d.delta) < 1e-9:
         return Text("0", style="dim")
     style = {True: "green", False: "red", None: ""}[d.better]
@@ -84,7 +87,9 @@ def _delta_text(d: MetricDelta) -> Text:
     return Text(f"{d.delta:+,.{digits}f}", style=style)
 
 
-def deltas_table(deltas: tuple[MetricDelta, ...]) -> Table:
+def deltas_table(deltas: tuple[MetricDelta, ...], score_delta: Any = None) -> Table:
+    """Score and metrics side by side; the score's Δ is never a bare number when the
+    interval the bounds prove does not decide it (`score_delta`, §11)."""
     table = Table(title="Score and metrics (Δ green: better, red: worse)",
                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     for name, justify in (("", "left"), ("Baseline", "right"), ("Variant", "right"),
@@ -92,7 +97,7 @@ def deltas_table(deltas: tuple[MetricDelta, ...]) -> Table:
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for d in deltas:
         table.add_row(d.label, _number(d.baseline, d.name), _number(d.variant, d.name),
-                      _delta_text(d), style="bold" if d.name == "score" else None)
+                      _delta_text(d, score_delta), style="bold" if d.name == "score" else None)
     return table
 
 
@@ -141,7 +146,7 @@ def render_comparison(console: Console, info: ScenarioInfo, comparison: Comparis
         grid.add_row("Score change", in_words(c.delta))
     grid.add_row("Moved", f"{c.moved_unit_weeks} unit-week(s) of assignments or sorties")
     console.print(grid)
-    console.print(deltas_table(c.deltas))
+    console.print(deltas_table(c.deltas, c.delta))
     console.print(moved_table(c))
     for line in c.mission_moves:
         console.print(f"  • Mission: {line}")
