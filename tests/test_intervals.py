@@ -230,3 +230,32 @@ def test_a_pricing_re_solve_that_beats_the_main_solve_becomes_coa_1():
     met = {a.id: a.status for a in run_.accounts[1]}
     promoted_pid = run_.promoted.split()[1]
     assert met[promoted_pid] == "met"
+
+
+def test_a_better_plan_in_the_pool_becomes_coa_1_judged_by_the_main_bound(tutorial):
+    """The pool's best is COA 1 even when a later re-solve found it; its gap and its slack
+    come from the main solve's bound (a pricing proof holds only for its own priority)."""
+    from planner.milp.status import SolveStatus
+    from planner.search.ranking import RankedPlans, from_pool
+    from planner.search.solve import SolveResult, solve
+
+    heuristic = staff_heuristic(tutorial)
+    h_eval = evaluate(tutorial, heuristic)
+    main = SolveResult("highs", SolveStatus.FEASIBLE, heuristic, h_eval, 900.0,
+                       gap_of(900.0, h_eval.score), 0.1, 0.0, heuristic=heuristic,
+                       heuristic_evaluation=h_eval)
+    pool = PlanPool(tutorial)
+    pool.offer(heuristic, "main", h_eval, bound=900.0)
+    optimum = solve(tutorial, SolveOptions(time_limit=20))
+    assert optimum.status == "optimal" and optimum.score > h_eval.score
+    pool.offer(optimum.plan, "pricing T-KORO-BOX", bound=optimum.score, proven=True)
+    ranked = from_pool(tutorial, RankedPlans((), main, 2, 2, 0.0, None, heuristic, h_eval,
+                                             True, pool, 2, main))
+    coa1, coa2 = ranked.plans
+    assert coa1.plan == optimum.plan.canonical() and coa1.source == "pricing T-KORO-BOX"
+    assert ranked.first.plan == coa1.plan and ranked.first.status == "feasible"
+    assert ranked.first.gap == gap_of(900.0, optimum.score)
+    assert coa1.bound == pytest.approx(900.0)
+    assert coa2.source == "main" and coa2.versus_first.value == h_eval.score - optimum.score
+    assert coa2.versus_first.low == pytest.approx(h_eval.score - 900.0)
+    assert not coa2.versus_first.decided  # 900 leaves room for a better plan like COA 2

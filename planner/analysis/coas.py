@@ -70,6 +70,9 @@ def plan_coas(instance: Instance, k: int, min_difference: int | None, options: S
     left = (options.time_limit - (time.perf_counter() - started)
             if pricing_seconds is None else pricing_seconds)
     pricings = {}
+    unpriced = None
+    if price_limit and left < MIN_RESOLVE_SECONDS:
+        unpriced = "not priced: the time limit was spent on the plans; raise --time-limit"
     if price_limit and left >= MIN_RESOLVE_SECONDS:
         if on_pricing is not None:
             on_pricing()
@@ -80,7 +83,7 @@ def plan_coas(instance: Instance, k: int, min_difference: int | None, options: S
     promoted = (ranked.plans[0].source
                 if ranked.plans[0].evaluation.score > before.evaluation.score + 1e-9 else None)
     accounts = account_priorities(instance, ranked, options, price_limit=price_limit,
-                                  pool=pool, pricings=pricings)
+                                  pool=pool, pricings=pricings, unpriced=unpriced)
     reproducible = ranked.reproducible and all(p.result.reproducible
                                                for p, _ in pricings.values())
     ranked = replace(ranked, seconds=time.perf_counter() - started, reproducible=reproducible)

@@ -362,7 +362,8 @@ def _entries(plans: Any) -> list[Any]:
 
 def account_priorities(instance: Instance, plans: Any, options: SolveOptions | None = None,
                        *, price_limit: int = DEFAULT_PRICE_LIMIT, pool: PlanPool | None = None,
-                       pricings: dict[str, tuple[Pricing, float]] | None = None
+                       pricings: dict[str, tuple[Pricing, float]] | None = None,
+                       unpriced: str | None = None
                        ) -> dict[int, tuple[PriorityAccount, ...]]:
     """Per plan rank, the account of every priority of the scenario, in scenario order.
 
@@ -371,7 +372,7 @@ def account_priorities(instance: Instance, plans: Any, options: SolveOptions | N
     within an even share of `options.time_limit` (the whole pricing budget), with
     `options.seed`. The others say "not priced (limit N)". A price is never negative.
     Re-solve plans go to `pool`; `pricings` (from `price_unmet`) are used instead of
-    re-solving.
+    re-solving; `unpriced` says why the others were not priced when it is not the limit.
     """
     options = options or SolveOptions()
     entries = _entries(plans)
@@ -394,7 +395,7 @@ def account_priorities(instance: Instance, plans: Any, options: SolveOptions | N
                                                 seconds, _plan_bound(e)))
             else:
                 reason = (f"{OUTWEIGHED}: {shortfall(instance, a.id, a.satisfaction)}; "
-                          f"not priced (limit {price_limit})")
+                          + (unpriced or f"not priced (limit {price_limit})"))
                 accounts.append(PriorityAccount(**vars(a) | {"reason": reason,
                                                               "basis": Basis.NOT_PRICED}))
         table[e.rank] = tuple(accounts)

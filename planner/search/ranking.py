@@ -221,8 +221,13 @@ def from_pool(instance: Instance, ranked: RankedPlans) -> RankedPlans:
                         status=SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
                         from_heuristic=best.source == "heuristic",
                         message=f"plan 1 comes from the run's plan pool ({best.source})")
-        found[0] = replace(found[0], status=first.status,
-                           slack=0.0 if proven else found[0].slack)
+        # Plan 1 is judged by the main solve's bound, whatever solve found it (a pricing
+        # re-solve's proof holds only for plans meeting its priority).
+        slack = (0.0 if proven else math.inf if solved.bound is None
+                 else max(0.0, solved.bound - best.score))
+        found[0] = replace(found[0], status=first.status, slack=slack)
+    else:
+        found[0] = replace(Found.of(solved), plan=found[0].plan, source=found[0].source)
     return replace(ranked, plans=_ranked(instance, found), first=first, min_difference=m,
                    shortfall=shortfall)
 
