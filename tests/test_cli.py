@@ -524,7 +524,7 @@ def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
         return {}
 
     def account_priorities(instance, ranked, options=None, *, price_limit=5, pool=None,
-                           pricings=None):
+                           pricings=None, unpriced=None):
         return {p.rank: [SimpleNamespace(id="T-BANKASS-VISIT", office="Mopti",
                                          satisfaction=1.0, status="met",
                                          reason="kept by the escort of QRF-1", price=0.0)]
