@@ -169,7 +169,8 @@ def marginal_table(report: MarginalReport) -> Table:
                                                                    AddUnit):
             table.add_section()
         value = _marginal_cell(v)
-        table.add_row(str(i), v.label, value, v.status + (" (limit)" if v.hit_limit else ""),
+        rank = str(i) if v.decided else "–"  # only decided values are ranked
+        table.add_row(rank, v.label, value, v.status + (" (limit)" if v.hit_limit else ""),
                       f"{v.seconds:.1f}", v.note)
     return table
 
@@ -180,7 +181,8 @@ def _marginal_cell(v: Any) -> str:
         return "–"
     if v.interval is None:
         return "not decided"
-    return short_words(v.interval)
+    # A removal's value is the score lost: shown as the change it makes, with a minus.
+    return short_words(v.interval if isinstance(v.change, AddUnit) else v.interval.negated())
 
 
 def marginal_notes(report: MarginalReport) -> list[str]:
