@@ -46,6 +46,7 @@ class Size:
 
 
 SIZES: dict[str, Size] = {
+    "XS": Size(hotspots=8, units=9, weeks=13, bases=2, offices=2, priorities=4),  # Ménaka-size
     "S": Size(hotspots=20, units=12, weeks=13, bases=2, offices=2, priorities=4),
     "M": Size(hotspots=60, units=40, weeks=13, bases=4, offices=3, priorities=8),
     "L": Size(hotspots=120, units=80, weeks=26, bases=6, offices=3, priorities=12),

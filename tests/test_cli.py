@@ -245,7 +245,7 @@ def test_infeasible_json_is_still_a_valid_document(tmp_path, without_load_checks
 
 
 def _fake_ranking(status: str, message: str = ""):
-    def rank_plans(instance, k=5, min_difference=None, options=None):
+    def rank_plans(instance, k=5, min_difference=None, options=None, pool=None):
         first = SimpleNamespace(backend="highs", status=status, gap=None, message=message,
                                 conflicts=(), bound=None)
         return SimpleNamespace(plans=(), first=first, requested=k, min_difference=0,
@@ -520,23 +520,25 @@ def test_every_command_module_registers_on_the_app():
 def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
     """planner.analysis.pricing (issue 7) accounts for the priorities: its reasons and prices
     reach the JSON, the satisfaction stays the evaluator's, and it gets the solve options
-    (a quarter of the time limit) and --price-limit."""
-    import importlib.machinery
-    import types
+    (what is left of --time-limit after the ranked plans: the limit is the command's) and
+    --price-limit."""
+    import planner.analysis.coas as coas
 
     seen = {}
 
-    def account_priorities(instance, ranked, options=None, *, price_limit=5):
+    def price_unmet(instance, ranked, options, *, price_limit=5, pool=None):
         seen["options"], seen["price_limit"] = options, price_limit
+        return {}
+
+    def account_priorities(instance, ranked, options=None, *, price_limit=5, pool=None,
+                           pricings=None, unpriced=None):
         return {p.rank: [SimpleNamespace(id="T-BANKASS-VISIT", office="Mopti",
                                          satisfaction=1.0, status="met",
                                          reason="kept by the escort of QRF-1", price=0.0)]
                 for p in ranked.plans}
 
-    fake = types.ModuleType("planner.analysis.pricing")
-    fake.__spec__ = importlib.machinery.ModuleSpec("planner.analysis.pricing", None)
-    fake.account_priorities = account_priorities
-    monkeypatch.setitem(sys.modules, "planner.analysis.pricing", fake)
+    monkeypatch.setattr(coas, "price_unmet", price_unmet)
+    monkeypatch.setattr(coas, "account_priorities", account_priorities)
     result = run("plan", TUTORIAL, *FAST, "--format", "json", "--seed", "3",
                  "--price-limit", "2")
     assert result.exit_code == 0, result.stderr
@@ -545,5 +547,5 @@ def test_priority_accounts_come_from_the_priorities_module(monkeypatch):
     assert visit["price"] == 0.0 and visit["reason"] == "kept by the escort of QRF-1"
     assert visit["satisfaction"] == 1.0 and visit["status"] == "met"
     assert seen["options"].seed == 3
-    assert seen["options"].time_limit == plan_commands.PRICING_SHARE * 10  # on top of --time-limit
+    assert 0 < seen["options"].time_limit < 10  # what the ranked plans left of the 10 s
     assert seen["price_limit"] == 2

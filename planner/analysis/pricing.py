@@ -31,6 +31,7 @@ from typing import Any
 
 from models.plan import Assignment, MissionStart, Plan, Sortie
 from planner.domain.instance import Instance, MissionInfo
+from planner.domain.intervals import UNDECIDED_ADVICE, Difference, difference, span_words
 from planner.milp.formulation import Formulation
 from planner.milp.status import SolveStatus
 from planner.rules.accounts import (
@@ -46,6 +47,7 @@ from planner.rules.accounts import (
 from planner.rules.accounts import PriorityAccount as BaseAccount
 from planner.rules.evaluator import Evaluation, evaluate
 from planner.search.heuristic import staff_heuristic
+from planner.search.pool import PlanPool
 from planner.search.ranking import PlanMoves, moves_parts, plan_moves
 from planner.search.solve import SolveOptions, SolveResult, solve
 
@@ -111,14 +113,16 @@ class Pricing:
 
 
 def price_priority(instance: Instance, priority_id: str, options: SolveOptions,
-                   known: Sequence[tuple[Plan, Evaluation]] = ()) -> Pricing:
+                   known: Sequence[tuple[Plan, Evaluation]] = (),
+                   pool: PlanPool | None = None) -> Pricing:
     """Re-solve with the priority required (`require_priority[ID]`), same seed, within
     `options.time_limit`; no fallback to the staff heuristic (its plan may not meet it).
 
     `known` are plans already evaluated (the ranked plans, earlier re-solves): the best of
     them that fully meets the priority warm-starts the re-solve and is kept if the
     re-solve stops below it, so a time limit never inflates a price beyond what a known
-    plan shows."""
+    plan shows. Every plan met goes to `pool` (the run's plan pool): one that beats plan 1
+    becomes plan 1 (planner.analysis.coas)."""
     candidates = [*known, *priority_first_plan(instance, priority_id)]
     for plan, _ in known[:3]:  # the ranked plans come first
         mended = repaired_plan(instance, plan, priority_id)
@@ -128,7 +132,10 @@ def price_priority(instance: Instance, priority_id: str, options: SolveOptions,
                if ev.valid and ev.satisfaction.get(priority_id, 0.0) >= 1 - 1e-9]
     seed = max(meeting, key=lambda pe: pe[1].score, default=None)
     result = solve(instance, options, customise=lambda f: require_priority(f, priority_id),
-                   warm_start=seed[0] if seed else True, fallback=False)
+                   warm_start=seed[0] if seed else True, fallback=False, pool=pool,
+                   source=f"pricing {priority_id}")
+    if pool is not None and seed is not None:
+        pool.offer(seed[0], f"pricing {priority_id} (start)", seed[1])
     if seed is not None and (result.evaluation is None
                              or result.evaluation.score < seed[1].score - 1e-9):
         result = replace(result, plan=seed[0], evaluation=seed[1], status=SolveStatus.FEASIBLE,
@@ -301,7 +308,8 @@ def moves_sentence(instance: Instance, plan: Plan, constrained: Plan, most: int 
 
 
 def _priced_account(instance: Instance, base: BaseAccount, plan: Plan,
-                    evaluation: Evaluation, pricing: Pricing, seconds: float) -> PriorityAccount:
+                    evaluation: Evaluation, pricing: Pricing, seconds: float,
+                    bound: float | None = None) -> PriorityAccount:
     result = pricing.result
     short = shortfall(instance, base.id, base.satisfaction).split(";")[0]
     if result.status == SolveStatus.INFEASIBLE:
@@ -316,20 +324,33 @@ def _priced_account(instance: Instance, base: BaseAccount, plan: Plan,
     constrained = result.evaluation.score
     price = max(0.0, evaluation.score - constrained)
     moves = moves_sentence(instance, plan, result.plan)
-    cost = f"{price:,.1f} points"
-    if pricing.hit_limit:
-        low = max(0.0, evaluation.score - result.bound) if result.bound is not None else 0.0
-        cost = (f"at most {price:,.1f} points" + (f" (at least {low:,.1f})" if low > 0 else "")
-                + " — the re-solve stopped at its time limit")
+    # This plan against the best plan meeting it: what the two solves' bounds prove
+    # (docs/ranking-and-comparisons.md §11); a proven re-solve has bound = score.
+    interval = difference(evaluation.score, bound, constrained,
+                          constrained if not pricing.hit_limit else result.bound)
+    cost = price_words(interval, price)
     if price <= 1e-9:
         reason = (f"not met, though meeting it costs nothing against this plan: the best plan "
                   f"found that meets it scores {constrained:,.1f} ({moves})")
     else:
-        reason = f"{OUTWEIGHED}: {short}; meeting it costs {cost}: {moves}"
+        costs = "the cost of meeting it is" if cost.startswith("not decided") else \
+            "meeting it costs"
+        reason = f"{OUTWEIGHED}: {short}; {costs} {cost}; it takes: {moves}" \
+            if not interval.proven else f"{OUTWEIGHED}: {short}; meeting it costs {cost}: {moves}"
     return PriorityAccount(**vars(base) | {
         "reason": reason, "price": price, "moves": moves, "constrained_score": constrained,
-        "constrained_plan": result.plan,
+        "constrained_plan": result.plan, "price_interval": interval,
         "basis": Basis.FREE if price <= 1e-9 else Basis.PRICED})
+
+
+def price_words(interval: Difference, price: float) -> str:
+    """The price in words, never a bare number when the interval does not decide it."""
+    if interval.proven:
+        return f"{price:,.1f} points"
+    span = span_words(interval)
+    if interval.decided:
+        return f"{price:,.1f} points found ({span}: a solve stopped at its time limit)"
+    return f"not decided at this time limit ({price:,.1f} points found, {span}): {UNDECIDED_ADVICE}"
 
 
 def _entries(plans: Any) -> list[Any]:
@@ -340,7 +361,9 @@ def _entries(plans: Any) -> list[Any]:
 
 
 def account_priorities(instance: Instance, plans: Any, options: SolveOptions | None = None,
-                       *, price_limit: int = DEFAULT_PRICE_LIMIT
+                       *, price_limit: int = DEFAULT_PRICE_LIMIT, pool: PlanPool | None = None,
+                       pricings: dict[str, tuple[Pricing, float]] | None = None,
+                       unpriced: str | None = None
                        ) -> dict[int, tuple[PriorityAccount, ...]]:
     """Per plan rank, the account of every priority of the scenario, in scenario order.
 
@@ -348,24 +371,15 @@ def account_priorities(instance: Instance, plans: Any, options: SolveOptions | N
     priced: at most `price_limit` of them, highest weight first, each by one re-solve
     within an even share of `options.time_limit` (the whole pricing budget), with
     `options.seed`. The others say "not priced (limit N)". A price is never negative.
+    Re-solve plans go to `pool`; `pricings` (from `price_unmet`) are used instead of
+    re-solving; `unpriced` says why the others were not priced when it is not the limit.
     """
     options = options or SolveOptions()
     entries = _entries(plans)
-    spare = ground_spare(instance)
     base = {e.rank: derive_accounts(instance, e.evaluation) for e in entries}
-    short = [p for p in instance.scenario.priorities
-             if any(a.id == p.id and a.status != MET for acc in base.values() for a in acc)]
-    structural = {p.id: r for p in short
-                  if (r := structural_obstacle(instance, p.id, spare)) is not None}
-    candidates = sorted((p for p in short if p.id not in structural),
-                        key=lambda p: -p.weight)  # stable: scenario order among equals
-    priced_ids = [p.id for p in candidates[:max(0, price_limit)]]
-    known = [(e.plan, e.evaluation) for e in entries]
-    heuristic = getattr(plans, "heuristic", None)
-    heuristic_eval = getattr(plans, "heuristic_evaluation", None)
-    if heuristic is not None and heuristic_eval is not None:
-        known.append((heuristic, heuristic_eval))
-    pricings = _price_all(instance, priced_ids, options, known)
+    structural, priced_ids, known = _to_price(instance, plans, entries, base, price_limit)
+    if pricings is None:
+        pricings = _price_all(instance, priced_ids, options, known, pool)
     table = {}
     for e in entries:
         accounts = []
@@ -378,18 +392,56 @@ def account_priorities(instance: Instance, plans: Any, options: SolveOptions | N
             elif a.id in pricings:
                 pricing, seconds = pricings[a.id]
                 accounts.append(_priced_account(instance, a, e.plan, e.evaluation, pricing,
-                                                seconds))
+                                                seconds, _plan_bound(e)))
             else:
                 reason = (f"{OUTWEIGHED}: {shortfall(instance, a.id, a.satisfaction)}; "
-                          f"not priced (limit {price_limit})")
+                          + (unpriced or f"not priced (limit {price_limit})"))
                 accounts.append(PriorityAccount(**vars(a) | {"reason": reason,
                                                               "basis": Basis.NOT_PRICED}))
         table[e.rank] = tuple(accounts)
     return table
 
 
+def _plan_bound(entry: Any) -> float | None:
+    """The bound behind a plan's side of its prices: the bound of the solve that found it
+    (a ranked plan; None: unknown), or its own score for a plan given as it stands."""
+    return entry.bound if hasattr(entry, "bound") else entry.evaluation.score
+
+
+def price_unmet(instance: Instance, plans: Any, options: SolveOptions, *,
+                price_limit: int = DEFAULT_PRICE_LIMIT,
+                pool: PlanPool | None = None) -> dict[str, tuple[Pricing, float]]:
+    """The re-solves `account_priorities` runs, alone (pass them back as `pricings=`)."""
+    entries = _entries(plans)
+    base = {e.rank: derive_accounts(instance, e.evaluation) for e in entries}
+    _, priced_ids, known = _to_price(instance, plans, entries, base, price_limit)
+    return _price_all(instance, priced_ids, options, known, pool)
+
+
+def _to_price(instance: Instance, plans: Any, entries: list[Any],
+              base: dict[int, tuple[BaseAccount, ...]], price_limit: int
+              ) -> tuple[dict[str, str], list[str], list[tuple[Plan, Evaluation]]]:
+    """The structural reasons by priority id, the ids to price (highest weight first, at
+    most `price_limit`), and the plans already known (warm starts for the re-solves)."""
+    spare = ground_spare(instance)
+    short = [p for p in instance.scenario.priorities
+             if any(a.id == p.id and a.status != MET for acc in base.values() for a in acc)]
+    structural = {p.id: r for p in short
+                  if (r := structural_obstacle(instance, p.id, spare)) is not None}
+    candidates = sorted((p for p in short if p.id not in structural),
+                        key=lambda p: -p.weight)  # stable: scenario order among equals
+    priced_ids = [p.id for p in candidates[:max(0, price_limit)]]
+    known = [(e.plan, e.evaluation) for e in entries]
+    heuristic = getattr(plans, "heuristic", None)
+    heuristic_eval = getattr(plans, "heuristic_evaluation", None)
+    if heuristic is not None and heuristic_eval is not None:
+        known.append((heuristic, heuristic_eval))
+    return structural, priced_ids, known
+
+
 def _price_all(instance: Instance, priority_ids: Iterable[str], options: SolveOptions,
-               known: list[tuple[Plan, Evaluation]]) -> dict[str, tuple[Pricing, float]]:
+               known: list[tuple[Plan, Evaluation]],
+               pool: PlanPool | None = None) -> dict[str, tuple[Pricing, float]]:
     """One re-solve per priority, each within an even share of what is left of the budget;
     each plan found joins `known` (it may meet the next priority too)."""
     ids = list(priority_ids)
@@ -397,8 +449,11 @@ def _price_all(instance: Instance, priority_ids: Iterable[str], options: SolveOp
     found = {}
     for i, pid in enumerate(ids):
         left = options.time_limit - (time.perf_counter() - started)
+        if i and left < MIN_RESOLVE_SECONDS:
+            break  # the budget is the command's: what is left unpriced says so
         share = max(MIN_RESOLVE_SECONDS, left / (len(ids) - i))
-        pricing = price_priority(instance, pid, replace(options, time_limit=share), known)
+        pricing = price_priority(instance, pid, replace(options, time_limit=share), known,
+                                 pool)
         found[pid] = (pricing, share)
         if pricing.result.plan is not None and pricing.result.evaluation is not None:
             known.append((pricing.result.plan, pricing.result.evaluation))

@@ -37,7 +37,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,15 +48,18 @@ from models.base import UnitKind
 from models.plan import Assignment, Plan, Sortie
 from models.scenario import Commitment, Policy, Scenario, Unit, Weights
 from planner.analysis.replan import least_change
+from planner.analysis.repair import repaired_for
 from planner.domain.instance import Instance
+from planner.domain.intervals import Difference, difference
 from planner.domain.text import weeks_phrase
 from planner.inputs.checks import run_checks
 from planner.inputs.loader import CheckContext, MarkIndex, Problem, Source
 from planner.milp.status import SolveStatus
 from planner.rules.evaluator import Evaluation, evaluate
 from planner.search.executor import Executor, Task
+from planner.search.pool import PlanPool
 from planner.search.ranking import mission_changes
-from planner.search.solve import SolveOptions, SolveResult, solve
+from planner.search.solve import SolveOptions, SolveResult, gap_of, solve
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 """Ids as docs/scenario-format.md allows them."""
@@ -629,6 +632,14 @@ class Comparison:
     least_change: Any = None
     """With a change penalty: the variant's `planner.analysis.replan.ReplanResult` (its
     changed unit-weeks against the baseline plan, each with its reason)."""
+    delta: Difference | None = None
+    """Variant score − baseline score with the interval the two solves' bounds prove
+    (docs/ranking-and-comparisons.md §11); None when either has no plan."""
+
+    @property
+    def moved_unit_weeks(self) -> int:
+        """How many unit-weeks of assignments or sorties changed."""
+        return sum(len(m.weeks) for m in self.moved)
 
 
 KEPT_BASELINE = ("the variant's re-solve stopped below the baseline plan carried over to "
@@ -636,13 +647,15 @@ KEPT_BASELINE = ("the variant's re-solve stopped below the baseline plan carried
 
 
 def solve_within(instance: Instance, options: SolveOptions,
-                 floor_plan: Plan | None = None) -> SolveResult:
+                 floor_plan: Plan | None = None, pool: PlanPool | None = None) -> SolveResult:
     """`solve`, warm-started from `floor_plan` when it is valid here, and never returning
     worse than it: a time-limited solve seeded with a valid plan keeps at least its score."""
     floor_eval = evaluate(instance, floor_plan) if floor_plan is not None else None
     if floor_eval is None or not floor_eval.valid:
-        return solve(instance, options)
-    result = solve(instance, options, warm_start=floor_plan)
+        return solve(instance, options, pool=pool)
+    if pool is not None:
+        pool.offer(floor_plan, "baseline carried over", floor_eval)
+    result = solve(instance, options, warm_start=floor_plan, pool=pool)
     if result.evaluation is None or result.evaluation.score < floor_eval.score - 1e-9:
         return replace(result, plan=floor_plan, evaluation=floor_eval, status=SolveStatus.FEASIBLE,
                        from_heuristic=False, kept_start=True, message=KEPT_BASELINE)
@@ -659,8 +672,11 @@ def compare(scenario: Scenario, variant: Variant, options: SolveOptions,
     started = time.perf_counter()
     base_instance = Instance.build(scenario)
     var_instance = Instance.build(variant.scenario)
+    base_pool, var_pool = PlanPool(base_instance), PlanPool(var_instance)
     if baseline is None:
-        baseline = solve(base_instance, replace(options, time_limit=options.time_limit / 2))
+        baseline = solve(base_instance, replace(options, time_limit=options.time_limit / 2),
+                         pool=base_pool)
+    base_pool.offer(baseline.plan, "baseline", bound=baseline.bound)
     left = max(0.1, options.time_limit - (time.perf_counter() - started))
     seed = variant_seed(var_instance, baseline.plan, variant.changes)
     least = None
@@ -668,21 +684,55 @@ def compare(scenario: Scenario, variant: Variant, options: SolveOptions,
         result, least = least_change(var_instance, base_instance, baseline.plan, change_penalty,
                                      replace(options, time_limit=left),
                                      starts=(seed,) if seed is not None else ())
+        var_pool.offer(result.plan, "least change")
     else:
-        result = solve_within(var_instance, replace(options, time_limit=left), seed)
+        result = solve_within(var_instance, replace(options, time_limit=left), seed, var_pool)
+        # One pool per instance: a plan valid under both counts for both. (A least-change
+        # variant keeps its own plan: the best of the pool would ignore the penalty.)
+        base_pool.offer(result.plan, "variant")
+        var_pool.offer(baseline.plan, "baseline")
+        result = pool_best(result, var_pool)
+    baseline = pool_best(baseline, base_pool)
     notes = [KEPT_BASELINE] if result.kept_start else []
     return Comparison(
         base_instance, var_instance, variant, baseline, result,
         metric_deltas(baseline.evaluation, result.evaluation),
         moved_assignments(base_instance, var_instance, baseline.plan, result.plan),
-        mission_moves(baseline.plan, result.plan), tuple(notes), least_change=least)
+        mission_moves(baseline.plan, result.plan), tuple(notes),
+        delta=solve_difference(result, baseline), least_change=least)
+
+
+def pool_best(result: SolveResult, pool: PlanPool) -> SolveResult:
+    """`result` with the best plan of its instance's pool when that scores higher (its
+    bound still holds: it bounds every plan of the instance)."""
+    best = pool.best()
+    if best is None or (result.evaluation is not None
+                        and best.score <= result.evaluation.score + 1e-9):
+        return result
+    return replace(result, plan=best.plan, evaluation=best.evaluation,
+                   status=SolveStatus.FEASIBLE, gap=gap_of(result.bound, best.score),
+                   kept_start=False, message=f"best plan of the run's pool ({best.source})")
+
+
+def solve_difference(a: SolveResult, b: SolveResult) -> Difference | None:
+    """a − b with its proven interval; None when either solve has no plan."""
+    if a.score is None or b.score is None:
+        return None
+    return difference(a.score, _bound(a), b.score, _bound(b))
+
+
+def _bound(result: SolveResult) -> float | None:
+    if result.status == SolveStatus.OPTIMAL:
+        return result.score
+    return result.bound
 
 
 def variant_seed(instance: Instance, plan: Plan | None,
                  changes: Sequence[Change]) -> Plan | None:
     """The baseline plan carried over to the variant as a warm start: removed units taken
-    out (`without_unit`), added ones put to their best single use (`with_new_unit`); the
-    other changes are left to the evaluator (`solve_within` uses the plan only if valid)."""
+    out (`without_unit`), added ones put to their best single use (`with_new_unit`); what
+    the other changes break is mended (`planner.analysis.repair`), so the re-solve starts
+    from the baseline and moves only what the change forces."""
     for change in changes:
         if plan is None:
             return None
@@ -690,7 +740,8 @@ def variant_seed(instance: Instance, plan: Plan | None,
             plan = without_unit(instance, plan, change.id)
         elif isinstance(change, AddUnit):
             plan = with_new_unit(instance, plan, change.id)
-    return plan
+    # Floors, pins and policy: mend what the change breaks, keep the rest as it was.
+    return repaired_for(instance, plan) or plan
 
 
 def metric_deltas(baseline: Evaluation | None,
@@ -773,6 +824,15 @@ class MarginalValue:
     """The re-solve stopped at its time limit: the value is not proven."""
     seconds: float
     note: str = ""
+    interval: Difference | None = None
+    """The value with the interval the baseline's and the re-solve's bounds prove (§11):
+    decided when it excludes 0. None when not solved."""
+    variant: SolveResult | None = field(default=None, repr=False, compare=False)
+    variant_instance: Instance | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def decided(self) -> bool:
+        return self.interval is not None and self.interval.decided
 
     @property
     def label(self) -> str:
@@ -784,7 +844,8 @@ class MarginalValue:
         return {"change": change_document(self.change), "label": self.label,
                 "value": self.value, "delta": self.delta, "status": self.status,
                 "hit_limit": self.hit_limit, "seconds": round(self.seconds, 3),
-                "note": self.note or None}
+                "note": self.note or None,
+                "interval": self.interval.as_dict() if self.interval is not None else None}
 
 
 @dataclass(frozen=True)
@@ -835,22 +896,33 @@ def marginal_values(scenario: Scenario, options: SolveOptions, *,
     if on_start:
         on_start("baseline", 0, n)
     baseline_share = max(options.time_limit / (n + 1), options.time_limit / 5)
-    baseline = solve(base_instance, replace(options, time_limit=baseline_share))
+    pool = PlanPool(base_instance)
+    baseline = solve(base_instance, replace(options, time_limit=baseline_share), pool=pool)
     values = []
     if executor is not None:
         values = _marginals_on(executor, scenario, baseline, changes, options, started,
                                on_start, on_done)
+        for value in values:
+            if value.variant is not None:
+                pool.offer(value.variant.plan, f"marginal {value.label}")
     for i, change in enumerate(changes if executor is None else [], start=1):
         if on_start:
             on_start(_marginal_label(change), i, n)
         left = options.time_limit - (time.perf_counter() - started)
         share = max(0.1, left / (n - i + 1))
         value = _one_marginal(scenario, baseline, change, replace(options, time_limit=share))
+        if value.variant is not None:
+            pool.offer(value.variant.plan, f"marginal {value.label}")
         values.append(value)
         if on_done:
             on_done(value)
-    ranked = sorted(values, key=lambda v: (isinstance(v.change, RemoveUnit), v.value is None,
-                                           -(v.value or 0.0), v.label))
+    # The baseline is the best plan the whole batch found for it; every value is then
+    # measured against that one baseline, with its interval, and only decided values ranked.
+    baseline = pool_best(baseline, pool)
+    values = [against_baseline(v, baseline) for v in values]
+    ranked = sorted(values, key=lambda v: (isinstance(v.change, RemoveUnit), not v.decided,
+                                           v.value is None,
+                                           -(v.value or 0.0) if v.decided else 0.0, v.label))
     return MarginalReport(baseline, tuple(ranked), time.perf_counter() - started)
 
 
@@ -868,6 +940,29 @@ def _marginals_on(executor: Executor, scenario: Scenario, baseline: SolveResult,
     tasks = [Task(f"marginal-{_marginal_label(c)}", _one_marginal, (scenario, shipped, c, share))
              for c in changes]
     return executor.run(tasks, on_done=(lambda i, v: on_done(v)) if on_done else None)
+def against_baseline(v: MarginalValue, baseline: SolveResult) -> MarginalValue:
+    """`v` measured against `baseline`: the variant keeps the baseline plan when it is
+    valid there and scores higher (an addition leaves it valid), and the value gets its
+    interval from both solves' bounds."""
+    result, instance = v.variant, v.variant_instance
+    if result is None or instance is None or result.evaluation is None \
+            or baseline.evaluation is None or baseline.plan is None:
+        return v
+    carried = evaluate(instance, baseline.plan)
+    if carried.valid and carried.score > result.evaluation.score + 1e-9:
+        result = replace(result, plan=baseline.plan, evaluation=carried,
+                         status=SolveStatus.FEASIBLE, gap=gap_of(result.bound, carried.score))
+    adding = isinstance(v.change, AddUnit)
+    interval = (solve_difference(result, baseline) if adding
+                else solve_difference(baseline, result))
+    assert interval is not None
+    note = "re-solve stopped at its time limit: value not proven" if v.hit_limit else ""
+    if interval.value < -1e-9:
+        limited = "its re-solve" if adding else "the baseline solve"
+        note = (f"found {interval.value:+.1f}, reported as 0: {limited} stopped at its time "
+                "limit before the optimum")
+    return replace(v, value=max(0.0, interval.value), delta=result.evaluation.score
+                   - baseline.evaluation.score, interval=interval, variant=result, note=note)
 
 
 def _marginal_label(change: AddUnit | RemoveUnit) -> str:
@@ -949,7 +1044,7 @@ def _one_marginal(scenario: Scenario, baseline: SolveResult, change: AddUnit | R
     if baseline.plan is not None:
         seed = (with_new_unit(instance, baseline.plan, change.id) if adding
                 else without_unit(instance, baseline.plan, change.id))
-    result = solve_within(instance, options, seed)
+    result = solve_within(instance, options, repaired_for(instance, seed) or seed)
     seconds = time.perf_counter() - started
     hit_limit = result.status != SolveStatus.OPTIMAL
     if result.evaluation is None or baseline.evaluation is None:
@@ -966,4 +1061,5 @@ def _one_marginal(scenario: Scenario, baseline: SolveResult, change: AddUnit | R
                 "before the optimum")
     if hit_limit and not note:
         note = "re-solve stopped at its time limit: value not proven"
-    return MarginalValue(change, max(0.0, raw), delta, result.status, hit_limit, seconds, note)
+    return MarginalValue(change, max(0.0, raw), delta, result.status, hit_limit, seconds, note,
+                         variant=result, variant_instance=instance)

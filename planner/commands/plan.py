@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -51,11 +50,6 @@ from planner.rules.evaluator import evaluate
 
 FLAGSHIP = SCENARIOS_DIR / "central_mali_2018.yaml"
 """The scenario `pocplan plan` plans when none is given."""
-
-PRICING_SHARE = 0.25
-"""Pricing the priorities a plan does not meet (one re-solve each) may take this share of
---time-limit on top of it (at least 1 s)."""
-
 
 class Solver(StrEnum):
     auto = "auto"
@@ -127,9 +121,11 @@ def _plan_with_solver(loaded: LoadedScenario, instance: Instance, err: Console, 
                       solver: str, time_limit: float, seed: int,
                       min_difference: int | None, price_limit: int,
                       robust: Robust | None = None) -> Outcome:
+    """Ranked COAs and their priority accounts, all within --time-limit
+    (planner.analysis.coas: the split, and the run's one plan pool)."""
+    from planner.analysis.coas import plan_coas
     from planner.milp.backends import SolverMissing
-    from planner.search.ranking import rank_plans
-    from planner.search.robust import RobustUnavailable, rank_robust
+    from planner.search.robust import RobustUnavailable
     from planner.search.solve import SolveOptions
 
     objective = f", robust: {robust.value}" if robust is not None else ""
@@ -137,37 +133,20 @@ def _plan_with_solver(loaded: LoadedScenario, instance: Instance, err: Console, 
                       f"(limit {time_limit:g} s{objective})") as progress:
         options = SolveOptions(solver=solver, time_limit=time_limit, seed=seed,
                                progress=progress.update)
-        robust_ranking = None
         try:
-            if robust is None:
-                ranked = rank_plans(instance, k=plans, min_difference=min_difference,
-                                    options=options)
-            else:
-                robust_ranking = rank_robust(instance, robust.value, k=plans,
-                                             min_difference=min_difference, options=options)
-                ranked = robust_ranking.ranked
+            run = plan_coas(instance, plans, min_difference, options, price_limit=price_limit,
+                            on_pricing=lambda: _pricing_label(progress),
+                            robust=robust.value if robust is not None else None)
         except SolverMissing as exc:
             raise solver_missing(solver, exc) from None
         except RobustUnavailable as exc:
             raise fail(ExitCode.USAGE, f"--robust {robust}: {exc}") from None
-        accounts = _priority_accounts(instance, ranked, options, price_limit, progress)
-    return outcome_from_ranked(scenario_info(loaded), instance, ranked, accounts,
-                               robust=robust_ranking)
+    return outcome_from_ranked(scenario_info(loaded), instance, run.ranked, run.accounts,
+                               robust=run.robust)
 
 
-def _priority_accounts(instance: Instance, ranked: Any, options: Any, price_limit: int,
-                       progress: SolveProgress) -> dict | None:
-    """Every priority met / partial / unmet with its reason, and a price (the score lost
-    when the plan must meet it) for up to `price_limit` of those not met (issue 7)."""
-    from planner.analysis.pricing import account_priorities
-
-    if not ranked.plans:
-        return None
-    if price_limit:
-        progress.label = "Pricing the civilian priorities not met"
-    budget = max(1.0, PRICING_SHARE * options.time_limit)
-    return account_priorities(instance, ranked, options=replace(options, time_limit=budget),
-                              price_limit=price_limit)
+def _pricing_label(progress: SolveProgress) -> None:
+    progress.label = "Pricing the civilian priorities not met"
 
 
 def _plan_with_heuristic(loaded: LoadedScenario, instance: Instance, err: Console,

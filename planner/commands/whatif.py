@@ -220,7 +220,8 @@ def _briefing(info: Any, comparison: Comparison, fmt: WhatIfFormat, output: Path
     variant = single_outcome(info, c.variant_instance, c.result, "the scenario as changed")
     if fmt is WhatIfFormat.html:
         emit(whatif_briefing(baseline, variant, changes=[ch.text() for ch in c.variant.changes],
-                             deltas=c.deltas, moved=c.moved), output, err)
+                             deltas=c.deltas, moved=c.moved, score_delta=c.delta),
+             output, err)
     elif variant.plans:
         for path in write_png_figures(variant, output,  # type: ignore[arg-type]
                                       columns=whatif_columns(baseline, variant)):

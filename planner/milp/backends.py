@@ -96,6 +96,17 @@ def available_backends() -> dict[str, bool]:
     return found
 
 
+def is_available(name: str) -> bool:
+    """One backend probed alone (`available_backends` imports all three, and OR-Tools alone
+    takes about a second to import: time the command's limit would pay for nothing)."""
+    probe = {"highs": _probe_highs, "cbc": _probe_cbc, "cpsat": _probe_cpsat}[name]
+    try:
+        probe()
+    except Exception:  # noqa: BLE001 - any failure means "not available"
+        return False
+    return True
+
+
 def _probe_highs() -> None:
     import highspy  # noqa: F401
 

@@ -35,6 +35,7 @@ from typing import Any
 from models.base import ThreatCategory
 from models.plan import Plan
 from planner.domain.instance import Instance
+from planner.domain.intervals import Difference
 from planner.milp.status import SolveStatus
 from planner.rules.accounts import (
     MET,
@@ -96,6 +97,8 @@ class PlanEntry:
     assessments: dict[str, float] = field(default_factory=dict)
     """Assessment id (`base` first) → the plan's score under it; empty without
     `assessments:` in the scenario (docs/evaluation-contract.md §9)."""
+    versus_first: Difference | None = None
+    """Its score minus plan 1's with the interval the solves' bounds prove (§11)."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,8 @@ def outcome_from_ranked(scenario: ScenarioInfo, instance: Instance, ranked: Any,
     first = ranked.first
     plans = tuple(PlanEntry(rank=p.rank, plan=p.plan, evaluation=p.evaluation,
                             summary=p.summary, difference=p.difference, tie=p.tie,
-                            status=p.status, assessments=assessment_scores(instance, p.plan))
+                            status=p.status, assessments=assessment_scores(instance, p.plan),
+                            versus_first=getattr(p, "versus_first", None))
                   for p in ranked.plans)
     outcome = Outcome(
         scenario=scenario, instance=instance, backend=first.backend, status=first.status,
@@ -208,7 +212,8 @@ def _as_account(item: Any) -> PriorityAccount:
     return PriorityAccount(id=item.id, office=getattr(item, "office", None),
                            satisfaction=item.satisfaction, status=item.status,
                            reason=getattr(item, "reason", None),
-                           price=getattr(item, "price", None), basis=getattr(item, "basis", None))
+                           price=getattr(item, "price", None), basis=getattr(item, "basis", None),
+                           price_interval=getattr(item, "price_interval", None))
 
 
 def _merge(derived: PriorityAccount, given: PriorityAccount | None) -> PriorityAccount:
@@ -219,7 +224,8 @@ def _merge(derived: PriorityAccount, given: PriorityAccount | None) -> PriorityA
     return PriorityAccount(id=derived.id, office=given.office or derived.office,
                            satisfaction=derived.satisfaction, status=derived.status,
                            reason=given.reason if given.reason is not None else derived.reason,
-                           price=given.price, basis=given.basis or derived.basis)
+                           price=given.price, basis=given.basis or derived.basis,
+                           price_interval=given.price_interval)
 
 
 # ====================================================================== trade-off rows
@@ -329,14 +335,13 @@ def plan_object(outcome: Outcome, entry: PlanEntry) -> dict[str, Any]:
                      "task": s.task, "mission": s.mission} for s in plan.sorties],
         "missions": [{"priority": m.priority, "start_week": m.start_week}
                      for m in plan.missions],
-        "priorities": [{"id": a.id, "satisfaction": a.satisfaction, "office": a.office,
-                        "status": a.status, "reason": a.reason, "price": a.price}
-                       for a in outcome.account(entry.rank)],
+        "priorities": [_priority_object(a) for a in outcome.account(entry.rank)],
         "summary": entry.summary,
         "warnings": [{"rule": w.rule, "hotspot": w.hotspot, "week": w.week, "text": w.text}
                      for w in entry.evaluation.warnings],
         "difference": entry.difference,
         "tie": entry.tie,
+        **({"versus_plan1": entry.versus_first.as_dict()} if entry.versus_first else {}),
     } | ({"replan": plan_replan_object(outcome.replan, entry.rank)}
          if outcome.replan is not None else {}) | _assessment_keys(outcome, entry)
 
@@ -369,6 +374,15 @@ def robust_object(robust: Any) -> dict[str, Any]:
     return {"objective": robust.objective,
             "references": {a: {"score": r.score, "bound": r.bound, "status": r.status}
                            for a, r in robust.references.items()}}
+
+
+def _priority_object(a: PriorityAccount) -> dict[str, Any]:
+    """`plans[].priorities[]`; `price_interval` ({value, low, high, decided}, §11) when priced."""
+    out = {"id": a.id, "satisfaction": a.satisfaction, "office": a.office, "status": a.status,
+           "reason": a.reason, "price": a.price}
+    if a.price_interval is not None:
+        out["price_interval"] = a.price_interval.as_dict()
+    return out
 
 
 def plan_json(outcome: Outcome, *, include_assumptions: bool = False) -> str:

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from models.base import ThreatCategory
 from planner.domain.files import write_atomic
+from planner.domain.intervals import in_words
 from planner.outputs import charts
 from planner.outputs.basemap import BOUNDARY_SOURCE
 from planner.outputs.documents import Outcome, PlanEntry, assumptions
@@ -34,6 +35,7 @@ from planner.outputs.report import (
     horizon_text,
     mission_rows,
     objective_text,
+    price_cell,
     sentence,
     solver_text,
     tradeoff_cells,
@@ -279,7 +281,7 @@ def tradeoffs_section(outcome: Outcome, entry: PlanEntry, figures: Figures,
             [[a.id, str(outcome.instance.priority_by_id[a.id].kind),
               outcome.instance.hotspot_names[outcome.instance.priority_by_id[a.id].hotspot],
               _status(a.status, a.satisfaction), a.reason or "",
-              "–" if a.price is None else f"{a.price:,.1f}"] for a in items],
+              price_cell(a)] for a in items],
             numeric=(5,), raw=(3,)))
     if not accounts:
         parts.append("<p>No civilian priorities in this scenario.</p>")
@@ -361,14 +363,19 @@ def whatif_columns(baseline: Outcome, variant: Outcome) -> list[charts.Column]:
 
 
 def whatif_briefing(baseline: Outcome, variant: Outcome, *, changes: Sequence[str],
-                    deltas: Sequence[Any], moved: Sequence[Any]) -> str:
+                    deltas: Sequence[Any], moved: Sequence[Any],
+                    score_delta: Any = None) -> str:
     """A what-if as one page: the changes, the score and metric deltas and the assignments
     that moved, then the changed scenario's plan briefed like `plan` (map, timeline,
     trade-offs of the plan as given beside the plan as changed, warnings, assumptions).
-    `deltas` are `planner.whatif.MetricDelta`s, `moved` `MovedAssignment`s."""
+    `deltas` are `planner.whatif.MetricDelta`s, `moved` `MovedAssignment`s; `score_delta`
+    the score's interval (§11): an undecided score change is never a bare number."""
     title = f"What-if briefing: {variant.scenario.name}"
+    undecided = (score_delta is not None and not score_delta.decided
+                 and not score_delta.proven)
     delta_rows = [[d.label, _number(d.baseline), _number(d.variant),
-                   "–" if d.delta is None else f"{d.delta:+,.1f}"] for d in deltas]
+                   "–" if d.delta is None else "not decided"
+                   if d.name == "score" and undecided else f"{d.delta:+,.1f}"] for d in deltas]
     moved_rows = [[m.unit, f"w{m.weeks[0]}" if len(m.weeks) == 1
                    else f"w{m.weeks[0]}–{m.weeks[-1]}",
                    m.baseline or "at base / no sorties", m.variant or "at base / no sorties"]
@@ -376,6 +383,8 @@ def whatif_briefing(baseline: Outcome, variant: Outcome, *, changes: Sequence[st
     section = ["<section id=\"whatif\">", "<h2>What changed</h2>",
                "<ul>" + "".join(f"<li>{esc(c)}</li>" for c in changes) + "</ul>",
                f"<p>Plan as given: {esc(solver_text(baseline))}.</p>",
+               *([f"<p>Score change: {esc(in_words(score_delta))}.</p>"]
+                 if score_delta is not None else []),
                _table(("", "As given", "As changed", "Δ"), delta_rows, numeric=(1, 2, 3)),
                "<h3>Assignments that changed</h3>",
                _table(("Unit", "Weeks", "As given", "As changed"), moved_rows) if moved_rows

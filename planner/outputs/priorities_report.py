@@ -15,6 +15,7 @@ from rich.text import Text
 
 from planner.analysis.pricing import PriorityAccount
 from planner.inputs.intake import ListedPriority, Stored
+from planner.outputs.report import price_cell
 from planner.search.solve import SolveResult
 
 STATUS_STYLE = {"met": "green", "partial": "yellow", "unmet": "red"}
@@ -84,7 +85,7 @@ def render_list(console: Console, loaded: Any, listed: list[ListedPriority],
                 style=STATUS_STYLE.get(a.status, ""))
             table.add_row(item.id, item.kind, item.hotspot, f"{item.weight:g}", status,
                           (a.reason or "") if a else "",
-                          "–" if a is None or a.price is None else f"{a.price:,.1f}")
+                          "–" if a is None else price_cell(a))
         console.print(table)
 
 

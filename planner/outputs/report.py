@@ -27,6 +27,7 @@ from rich.text import Text
 from models.base import ThreatCategory, UnitKind
 from models.scenario import PriorityKind
 from planner.domain.instance import Instance
+from planner.domain.intervals import in_words
 from planner.domain.text import week_ranges, weeks_phrase
 from planner.outputs.documents import (
     MET,
@@ -283,7 +284,8 @@ def tradeoff_table(outcome: Outcome, width: int = WIDE_TRADEOFF_WIDTH) -> Table:
 def tradeoff_notes(outcome: Outcome) -> list[str]:
     """The sentences under the trade-off table: each plan's difference from plan 1, the
     comparison with the staff heuristic, ties and shortfalls."""
-    lines = [f"  {e.rank}. {sentence(e.summary)}" for e in outcome.plans if e.rank > 1]
+    lines = [f"  {e.rank}. {sentence(e.summary)}" + _versus_text(e)
+             for e in outcome.plans if e.rank > 1]
     best = outcome.plans[0]
     ref = outcome.heuristic_evaluation
     if ref is not None and outcome.backend != "heuristic":
@@ -483,6 +485,23 @@ def _status_text(account: PriorityAccount) -> str:
     return account.status
 
 
+def _versus_text(entry: PlanEntry) -> str:
+    """COA k against COA 1 with what the solves' bounds prove (§11), in words."""
+    if entry.versus_first is None:
+        return ""
+    return f" Against COA 1: {in_words(entry.versus_first)}."
+
+
+def price_cell(a: PriorityAccount) -> str:
+    """The price column: the price when the interval decides it, else never a bare number."""
+    if a.price is None:
+        return "–"
+    d = a.price_interval
+    if d is not None and not d.decided and not d.proven and a.price > 1e-9:
+        return "not decided"
+    return f"{a.price:,.1f}"
+
+
 def accounts_tables(outcome: Outcome, entry: PlanEntry) -> list[Table]:
     """One table per office: each priority met / partial / unmet, with reason and price."""
     instance = outcome.instance
@@ -497,7 +516,7 @@ def accounts_tables(outcome: Outcome, entry: PlanEntry) -> list[Table]:
             p = instance.priority_by_id[a.id]
             table.add_row(a.id, str(p.kind), p.hotspot,
                           Text(_status_text(a), style=STATUS_STYLE.get(a.status, "")),
-                          a.reason or "", "–" if a.price is None else f"{a.price:,.1f}")
+                          a.reason or "", price_cell(a))
         tables.append(table)
     return tables
 
@@ -708,7 +727,7 @@ def markdown_briefing(outcome: Outcome, *, show: int = 1) -> str:
         md += _md_table(("Priority", "Kind", "Hotspot", "Status", "Reason", "Price"), [
             [a.id, str(instance.priority_by_id[a.id].kind),
              instance.hotspot_names[instance.priority_by_id[a.id].hotspot], _status_text(a),
-             a.reason or "", "–" if a.price is None else f"{a.price:,.1f}"] for a in items])
+             a.reason or "", price_cell(a)] for a in items])
         md.append("")
     if not outcome.account(entry.rank):
         md += ["No civilian priorities in this scenario.", ""]

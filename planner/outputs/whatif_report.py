@@ -22,6 +22,7 @@ from planner.analysis.whatif import (
     change_document,
 )
 from planner.domain.instance import Instance
+from planner.domain.intervals import in_words, short_words
 from planner.milp.status import SolveStatus
 from planner.outputs.documents import Outcome, PlanEntry, ScenarioInfo, plan_document, with_accounts
 from planner.outputs.replan_report import least_change_renderable
@@ -60,6 +61,8 @@ def comparison_document(info: ScenarioInfo, comparison: Comparison) -> dict[str,
         "changes": [change_document(ch) for ch in c.variant.changes],
         "deltas": {d.name: {"baseline": d.baseline, "variant": d.variant, "delta": d.delta}
                    for d in c.deltas},
+        "score_delta": c.delta.as_dict() if c.delta is not None else None,
+        "moved_unit_weeks": c.moved_unit_weeks,
         "moved": [m.as_dict() for m in c.moved],
         "missions": list(c.mission_moves),
         "notes": list(c.variant.notes + c.notes),
@@ -74,9 +77,12 @@ def _number(value: float | None, name: str = "") -> str:
     return f"{value:,.1f}"
 
 
-def _delta_text(d: MetricDelta) -> Text:
+def _delta_text(d: MetricDelta, score_delta: Any = None) -> Text:
     if d.delta is None:
         return Text("–")
+    if d.name == "score" and score_delta is not None and not score_delta.decided \
+            and not score_delta.proven:
+        return Text("not decided", style="yellow")
     if abs(d.delta) < 1e-9:
         return Text("0", style="dim")
     style = {True: "green", False: "red", None: ""}[d.better]
@@ -84,7 +90,9 @@ def _delta_text(d: MetricDelta) -> Text:
     return Text(f"{d.delta:+,.{digits}f}", style=style)
 
 
-def deltas_table(deltas: tuple[MetricDelta, ...]) -> Table:
+def deltas_table(deltas: tuple[MetricDelta, ...], score_delta: Any = None) -> Table:
+    """Score and metrics side by side; the score's Δ is never a bare number when the
+    interval the bounds prove does not decide it (`score_delta`, §11)."""
     table = Table(title="Score and metrics (Δ green: better, red: worse)",
                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     for name, justify in (("", "left"), ("Baseline", "right"), ("Variant", "right"),
@@ -92,7 +100,7 @@ def deltas_table(deltas: tuple[MetricDelta, ...]) -> Table:
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for d in deltas:
         table.add_row(d.label, _number(d.baseline, d.name), _number(d.variant, d.name),
-                      _delta_text(d), style="bold" if d.name == "score" else None)
+                      _delta_text(d, score_delta), style="bold" if d.name == "score" else None)
     return table
 
 
@@ -137,8 +145,11 @@ def render_comparison(console: Console, info: ScenarioInfo, comparison: Comparis
     grid.add_row("Changes", "\n".join(ch.text() for ch in c.variant.changes))
     grid.add_row("Baseline", _status(c.baseline))
     grid.add_row("Variant", _status(c.result))
+    if c.delta is not None:
+        grid.add_row("Score change", in_words(c.delta))
+    grid.add_row("Moved", f"{c.moved_unit_weeks} unit-week(s) of assignments or sorties")
     console.print(grid)
-    console.print(deltas_table(c.deltas))
+    console.print(deltas_table(c.deltas, c.delta))
     console.print(moved_table(c))
     for line in c.mission_moves:
         console.print(f"  • Mission: {line}")
@@ -162,11 +173,21 @@ def marginal_table(report: MarginalReport) -> Table:
         if i > 1 and isinstance(v.change, AddUnit) != isinstance(report.values[i - 2].change,
                                                                    AddUnit):
             table.add_section()
-        value = "–" if v.value is None else (("+" if isinstance(v.change, AddUnit) else "−")
-                                             + f"{v.value:,.1f}")
-        table.add_row(str(i), v.label, value, v.status + (" (limit)" if v.hit_limit else ""),
+        value = _marginal_cell(v)
+        rank = str(i) if v.decided else "–"  # only decided values are ranked
+        table.add_row(rank, v.label, value, v.status + (" (limit)" if v.hit_limit else ""),
                       f"{v.seconds:.1f}", v.note)
     return table
+
+
+def _marginal_cell(v: Any) -> str:
+    """The value with its interval; never a bare number when not decided."""
+    if v.value is None:
+        return "–"
+    if v.interval is None:
+        return "not decided"
+    # A removal's value is the score lost: shown as the change it makes, with a minus.
+    return short_words(v.interval if isinstance(v.change, AddUnit) else v.interval.negated())
 
 
 def marginal_notes(report: MarginalReport) -> list[str]:
@@ -182,6 +203,13 @@ def marginal_notes(report: MarginalReport) -> list[str]:
         notes.append(f"{len(limited)} of {len(report.values)} re-solves hit their time limit "
                      f"({', '.join(v.label for v in limited)}): their values are not proven; "
                      "raise --time-limit.")
+    undecided = [v for v in report.values if v.value is not None and not v.decided]
+    if undecided:
+        notes.append(f"{len(undecided)} value(s) not decided at this time limit (the interval "
+                     "the bounds prove contains 0; listed after the decided ones, not "
+                     "ranked): raise --time-limit.")
+    notes.append("Values in brackets: the interval the baseline's and the re-solve's bounds "
+                 "prove for the true value.")
     return notes
 
 

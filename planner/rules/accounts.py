@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from models.scenario import DistinctionMode
 from planner.domain.instance import Instance, MissionInfo, SecureAreaInfo, UnitInfo
+from planner.domain.intervals import Difference
 from planner.domain.text import weeks_phrase
 from planner.rules.evaluator import Evaluation
 
@@ -62,6 +63,9 @@ class PriorityAccount:
     """Score points lost when the plan is required to meet it; None when not priced."""
     basis: Basis | None = None
     """What the reason rests on (None when met)."""
+    price_interval: Difference | None = None
+    """The price as a planner.domain.intervals.Difference (this plan's score minus the
+    constrained re-solve's, with what the two solves' bounds prove); None when not priced."""
 
 
 # ====================================================================== priority accounts

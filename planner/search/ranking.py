@@ -4,7 +4,9 @@ Plan 1 is the best plan found. Each later plan is the best plan found whose diff
 D — units present counted by kind, hotspot and week, so that swapping two identical
 companies is no difference — from every earlier plan is at least `min_difference`.
 One model is built once and grows one difference constraint per plan found. The time
-budget covers all K plans; the list is re-sorted by the evaluator's score.
+budget covers all K plans. Every plan any solve meets goes into the run's plan pool
+(planner.search.pool), and the K plans are drawn from the pool: plan 1 is its best, each
+later plan the best in it at D ≥ min_difference from every plan drawn before.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from dataclasses import dataclass, replace
 
 from models.plan import Assignment, Plan
 from planner.domain.instance import Instance
+from planner.domain.intervals import Difference
+from planner.domain.intervals import difference as interval
 from planner.domain.text import weeks_phrase
 from planner.milp.formulation import build_formulation, require_difference
 from planner.milp.status import SolveStatus
 from planner.rules.evaluator import Evaluation, evaluate
-from planner.search.solve import SolveOptions, SolveResult, solve
+from planner.search.pool import PlanPool, PoolEntry
+from planner.search.solve import SolveOptions, SolveResult, gap_of, solve
 
 PresenceCounts = dict[tuple[str, str, int], int]
 TIE_TOLERANCE = 1e-9
@@ -42,6 +47,13 @@ class RankedPlan:
     """Its score is within the optimality gap of a neighbour's: the order is not proven."""
     status: SolveStatus
     """optimal | feasible: the status of the solve that produced it."""
+    versus_first: Difference | None = None
+    """Its score minus plan 1's, with the interval the two solves' bounds prove
+    (docs/ranking-and-comparisons.md §11); None for plan 1."""
+    source: str = ""
+    """What in the run produced it (planner.search.pool.PoolEntry.source)."""
+    bound: float | None = None
+    """Best score the solve that produced it proved possible (None: no bound known)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,12 @@ class RankedPlans:
     heuristic_evaluation: Evaluation | None
     reproducible: bool = True
     """False when any of the K solves was cut by the wall clock (SolveResult.reproducible)."""
+    pool: PlanPool | None = None
+    """The run's plan pool the plans were drawn from (later parts of the run add to it)."""
+    given_min_difference: int | None = None
+    """--min-difference as given (None: the default, from plan 1)."""
+    solved_first: SolveResult | None = None
+    """The first solve as it came back, before the pool's best became plan 1."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,23 @@ class Found:
     status: SolveStatus
     slack: float
     """bound − score in score points: 0 when proven optimal, ∞ when no bound is known."""
+    source: str = ""
+
+    @property
+    def bound(self) -> float | None:
+        return None if math.isinf(self.slack) else self.evaluation.score + self.slack
+
+    @classmethod
+    def of_entry(cls, entry: PoolEntry, main_bound: float | None) -> Found:
+        """A pool entry, judged by the bound of the solve that produced it (the main
+        solve's, valid for every plan, when that solve had none)."""
+        if entry.proven:
+            slack = 0.0
+        else:
+            bound = entry.bound if entry.bound is not None else main_bound
+            slack = math.inf if bound is None else max(0.0, bound - entry.score)
+        status = SolveStatus.OPTIMAL if entry.proven else SolveStatus.FEASIBLE
+        return cls(entry.plan, entry.evaluation, status, slack, entry.source)
 
     @classmethod
     def of(cls, result: SolveResult) -> Found:
@@ -102,17 +137,21 @@ def default_min_difference(instance: Instance, plan: Plan) -> int:
 
 
 def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None,
-               options: SolveOptions | None = None) -> RankedPlans:
-    """K plans, each at least `min_difference` from every earlier one, ranked by score."""
+               options: SolveOptions | None = None,
+               pool: PlanPool | None = None) -> RankedPlans:
+    """K plans, each at least `min_difference` from every earlier one, ranked by score,
+    drawn from the run's plan pool (a new one unless given)."""
     options = options or SolveOptions()
+    pool = pool if pool is not None else PlanPool(instance)
     started = time.perf_counter()
     budget = options.time_limit
     first_share = budget if k == 1 else budget / 2
-    first = solve(instance, replace(options, time_limit=first_share))
+    first = solve(instance, replace(options, time_limit=first_share), pool=pool)
     if first.plan is None or first.evaluation is None:
         return RankedPlans((), first, k, min_difference or 0, time.perf_counter() - started,
                            f"no plan: {first.status}", first.heuristic,
-                           first.heuristic_evaluation, first.reproducible)
+                           first.heuristic_evaluation, first.reproducible, pool,
+                           min_difference, first)
     m = min_difference if min_difference is not None else default_min_difference(
         instance, first.plan)
     found: list[Found] = [Found.of(first)]
@@ -130,7 +169,8 @@ def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None
         start = distinct_start(instance, [x.plan for x in found], m, first.heuristic)
         result = solve(instance, replace(options, time_limit=alternative_seconds(
                            left, k - i + 1, first)), formulation=f,
-                       warm_start=start or False, fallback=False)
+                       warm_start=start or False, fallback=False, pool=pool,
+                       source=f"alternative {i}")
         if result.status == SolveStatus.INFEASIBLE:
             shortfall = (f"only {len(found)} plan(s) differ from one another by at least "
                          f"{m} unit-weeks of presence (D, docs/ranking-and-comparisons.md): "
@@ -143,9 +183,53 @@ def rank_plans(instance: Instance, k: int = 5, min_difference: int | None = None
             break
         found.append(Found.of(result))
         reproducible = reproducible and result.reproducible
-    return RankedPlans(_ranked(instance, found), first, k, m,
-                       time.perf_counter() - started, shortfall, first.heuristic,
-                       first.heuristic_evaluation, reproducible)
+    ranked = RankedPlans((), first, k, m, 0.0, shortfall, first.heuristic,
+                         first.heuristic_evaluation, reproducible, pool, min_difference, first)
+    return replace(from_pool(instance, ranked), seconds=time.perf_counter() - started)
+
+
+def from_pool(instance: Instance, ranked: RankedPlans) -> RankedPlans:
+    """The K plans drawn afresh from the run's pool: plan 1 its best, each later plan the
+    best at D ≥ min_difference from every plan drawn before; `first` then carries plan 1
+    with the main solve's bound (valid for every plan of the instance), so `solver.gap`
+    is plan 1's. Called again after pricing, whose re-solves may have found a better plan."""
+    pool, solved = ranked.pool, ranked.solved_first or ranked.first
+    best = pool.best() if pool is not None else None
+    if best is None:
+        return ranked
+    m = (ranked.given_min_difference if ranked.given_min_difference is not None
+         else default_min_difference(instance, best.plan))
+    drawn: list[PoolEntry] = []
+    drawn_counts: list[PresenceCounts] = []
+    for entry in pool.entries():
+        if len(drawn) == ranked.requested:
+            break
+        counts = presence_counts(instance, entry.plan)
+        if all(difference(counts, c) >= m for c in drawn_counts):
+            drawn.append(entry)
+            drawn_counts.append(counts)
+    shortfall = ranked.shortfall if len(drawn) < ranked.requested else None
+    if len(drawn) < ranked.requested and shortfall is None:
+        shortfall = (f"only {len(drawn)} of the plans this run found differ from one another "
+                     f"by at least {m} unit-weeks of presence (D)")
+    found = [Found.of_entry(e, solved.bound) for e in drawn]
+    first = solved
+    if best.plan != (solved.plan.canonical() if solved.plan is not None else None):
+        proven = solved.bound is not None and solved.bound - best.score <= TIE_TOLERANCE
+        first = replace(solved, plan=best.plan, evaluation=best.evaluation,
+                        gap=gap_of(solved.bound, best.score),
+                        status=SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
+                        from_heuristic=best.source == "heuristic",
+                        message=f"plan 1 comes from the run's plan pool ({best.source})")
+        # Plan 1 is judged by the main solve's bound, whatever solve found it (a pricing
+        # re-solve's proof holds only for plans meeting its priority).
+        slack = (0.0 if proven else math.inf if solved.bound is None
+                 else max(0.0, solved.bound - best.score))
+        found[0] = replace(found[0], status=first.status, slack=slack)
+    else:
+        found[0] = replace(Found.of(solved), plan=found[0].plan, source=found[0].source)
+    return replace(ranked, plans=_ranked(instance, found), first=first, min_difference=m,
+                   shortfall=shortfall)
 
 
 def alternative_seconds(left: float, still_wanted: int, first: SolveResult) -> float:
@@ -213,6 +297,7 @@ def _ranked(instance: Instance, found: list[Found]) -> tuple[RankedPlan, ...]:
     than either one's slack (what its solve may have left on the table)."""
     order = sorted(found, key=lambda x: -x.evaluation.score)  # stable: earlier first
     best = order[0]
+    best_bound = best.bound
     best_counts = presence_counts(instance, best.plan)
     ranked = []
     for j, x in enumerate(order):
@@ -224,7 +309,9 @@ def _ranked(instance: Instance, found: list[Found]) -> tuple[RankedPlan, ...]:
             summary=describe_difference(instance, best.plan, best.evaluation, x.plan,
                                         x.evaluation) if j else "the best plan found",
             difference=difference(presence_counts(instance, x.plan), best_counts),
-            tie=tie, status=x.status))
+            tie=tie, status=x.status, source=x.source, bound=x.bound,
+            versus_first=interval(x.evaluation.score, x.bound, best.evaluation.score,
+                                  best_bound) if j else None))
     return tuple(ranked)
 
 
