@@ -355,3 +355,14 @@ def test_a_solver_failure_falls_back_and_is_not_claimed_reproducible(monkeypatch
     assert result.from_heuristic and result.status == "feasible"
     assert "Error while trying to execute" in result.message
     assert not result.reproducible
+
+
+def test_a_solve_result_pickles_with_its_phase_times(tiny_hand):
+    """An executor's worker process sends solve results back pickled (whatif --marginal on
+    Dask): the phase timings, added to under a lock, must travel as their plain seconds."""
+    import pickle
+
+    result = solve(tiny_hand, SolveOptions(solver="highs", time_limit=10))
+    assert result.phases, "the solve timed no phase"
+    back = pickle.loads(pickle.dumps(result))
+    assert back.plan == result.plan and dict(back.phases) == dict(result.phases)

@@ -47,8 +47,8 @@ from pydantic import ValidationError
 from models.base import UnitKind
 from models.plan import Assignment, Plan, Sortie
 from models.scenario import Commitment, Policy, Scenario, Unit, Weights
-from planner.analysis.replan import least_change
 from planner.analysis.repair import repaired_for
+from planner.analysis.replan import least_change
 from planner.domain.instance import Instance
 from planner.domain.intervals import Difference, difference
 from planner.domain.text import weeks_phrase

@@ -66,6 +66,11 @@ class _Phases(dict):
         super().__init__()
         self._lock = threading.Lock()
 
+    def __reduce__(self) -> tuple[type, tuple[dict[str, float]]]:
+        """Pickled as the plain dict of its seconds (the lock stays behind), so a solve
+        result can travel back from an executor's worker process."""
+        return dict, (dict(self),)
+
     def add(self, phase: str, seconds: float) -> None:
         with self._lock:
             self[phase] = self.get(phase, 0.0) + seconds
