@@ -9,6 +9,7 @@ whole scenario (references, windows inside the horizon, reach) lives in
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -249,8 +250,18 @@ class PriorityFields(InputModel):
         return self
 
 
+def normal_office(value: Any) -> Any:
+    """An office name in Unicode NFC, so `Se\u0301gou` and `Ségou` are one office."""
+    return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
+
+
+OfficeName = Annotated[str, BeforeValidator(normal_office),
+                       Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")]
+"""An office name: one line of text, compared in Unicode NFC."""
+
+
 class Priority(PriorityFields):
-    office: str | None = None
+    office: OfficeName | None = None
     """The office that submitted the priority."""
 
 
@@ -293,7 +304,7 @@ class Scenario(InputModel):
 class PrioritySubmission(InputModel):
     """A head of office's priorities file (docs/scenario-format.md)."""
 
-    office: str = Field(min_length=1)
+    office: OfficeName
     """The submitting office."""
     submitted_by: str | None = None
     """Who submitted it."""
