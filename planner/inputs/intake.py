@@ -44,9 +44,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.scenario import PrioritySubmission, normal_office
 from planner.domain.files import fsync_directory, write_atomic
 from planner.inputs.containment import inside, pattern_problem
-from models.scenario import PrioritySubmission, normal_office
 from planner.inputs.loader import (
     LoadedScenario,
     Problem,
