@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 
 class StrictModel(BaseModel):
@@ -28,7 +29,17 @@ Week = Annotated[int, Field(ge=1, le=52, strict=True)]
 Window = tuple[Week, Week]
 """An inclusive window of weeks `[a, b]`; a ≤ b and b ≤ horizon are checked against the scenario."""
 
-NonNegative = Annotated[float, Field(ge=0)]
+def reject_bool(value: Any) -> Any:
+    """`true`, `yes` and `on` are yes/no values in YAML, never the number 1."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("float_type", "Input should be a valid number")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(reject_bool)]
+"""A real number; a yes/no value is refused rather than read as 0 or 1."""
+
+NonNegative = Annotated[float, BeforeValidator(reject_bool), Field(ge=0)]
 
 
 class ThreatCategory(StrEnum):

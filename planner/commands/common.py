@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -45,6 +46,17 @@ class ExitCode(IntEnum):
     """The solver found no plan within the time limit."""
     INTERRUPTED = 130
     """Interrupted (Ctrl-C), by the shell's convention."""
+
+
+MAX_TIME_LIMIT = 86_400.0
+"""Longest --time-limit accepted, seconds (a day): `inf` is a usage error, not a hang."""
+
+
+def finite_seconds(value: float | None) -> float | None:
+    """--time-limit: a finite number of seconds (`nan` passes click's range check)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds", param_hint="--time-limit")
+    return value
 
 
 def fail(code: ExitCode, message: str, details: list[str] | tuple[str, ...] = ()) -> typer.Exit:

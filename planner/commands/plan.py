@@ -15,11 +15,13 @@ import typer
 from planner import SCENARIOS_DIR
 from planner.analysis.pricing import DEFAULT_PRICE_LIMIT
 from planner.commands.common import (
+    MAX_TIME_LIMIT,
     ExitCode,
     check_output,
     check_output_dir,
     emit,
     fail,
+    finite_seconds,
     guarded,
     load_or_exit,
     scenario_info,
@@ -215,7 +217,8 @@ def plan(
         help="auto (HiGHS if installed), highs, cbc, cpsat, or heuristic: the staff "
              "heuristic alone.")] = Solver.auto,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", min=0.1, help="Seconds for all plans together.")] = 60.0,
+        "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
+        help="Seconds for all plans together.")] = 60.0,
     seed: Annotated[int, typer.Option(min=0, help="Solver random seed.")] = 0,
     min_difference: Annotated[int | None, typer.Option(
         "--min-difference", min=1, show_default=False,
@@ -250,6 +253,9 @@ def plan(
         outcome = _plan_with_solver(loaded, instance, err, plans=plans, solver=solver.value,
                                     time_limit=time_limit, seed=seed,
                                     min_difference=min_difference, price_limit=price_limit)
+    if outcome.plans and outcome.status == SolveStatus.ERROR:
+        print_warnings(err, [f"the solver failed ({outcome.message or 'no details'}); the "
+                             "plan shown is the staff heuristic's"])
     if outcome.plans and show > len(outcome.plans):
         print_line(err, f"note: only {len(outcome.plans)} COA(s); showing COA "
                         f"{len(outcome.plans)}")

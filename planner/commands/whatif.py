@@ -29,11 +29,13 @@ from planner.analysis.whatif import (
     parse_changes,
 )
 from planner.commands.common import (
+    MAX_TIME_LIMIT,
     ExitCode,
     check_output,
     check_output_dir,
     emit,
     fail,
+    finite_seconds,
     guarded,
     load_or_exit,
     quiet_stdout_fd,
@@ -125,7 +127,8 @@ def whatif(
     solver: Annotated[WhatIfSolver, typer.Option(
         help="auto (HiGHS if installed), highs, cbc or cpsat.")] = WhatIfSolver.auto,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", min=0.1, help="Seconds for all solves together.")] = 60.0,
+        "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
+        help="Seconds for all solves together.")] = 60.0,
     seed: Annotated[int, typer.Option(min=0, help="Solver random seed.")] = 0,
     fmt: Annotated[WhatIfFormat, typer.Option("--format", "-f", help="Output format.")
                    ] = WhatIfFormat.table,
