@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from planner.domain import interrupt
+
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """`path` holds its old content or `data` (text is written as UTF-8), never a mixture:
@@ -24,7 +26,9 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        with interrupt.deferred():  # Ctrl-C before the rename keeps the old file
+            interrupt.raise_if_requested()
+            os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

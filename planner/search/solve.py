@@ -237,6 +237,10 @@ def _start_values(f: Formulation, plan: Plan) -> list[float] | None:
     return None if broken else values
 
 
+INTERRUPT_JOIN_SECONDS = 2.0
+"""After Ctrl-C, how long to wait for the HiGHS thread to stop before leaving it."""
+
+
 def _run_hybrid(f: Formulation, seconds: float, options: SolveOptions,
                 start: list[float], phases: _Phases) -> BackendResult:
     """HiGHS on the full model in one thread while large-neighbourhood search
@@ -259,10 +263,14 @@ def _run_hybrid(f: Formulation, seconds: float, options: SolveOptions,
     worker = threading.Thread(target=full_model, name="pocplan-highs", daemon=True)
     worker.start()
     native_before = native_seconds()
-    search = phases.timed("lns_seconds", improve, f, start, seconds=seconds,
-                          work_budget=round(WORK_PER_SECOND * seconds), seed=options.seed,
-                          sub_solver=BACKENDS["highs"], progress=options.progress,
-                          stop=finished)
+    try:
+        search = phases.timed("lns_seconds", improve, f, start, seconds=seconds,
+                              work_budget=round(WORK_PER_SECOND * seconds), seed=options.seed,
+                              sub_solver=BACKENDS["highs"], progress=options.progress,
+                              stop=finished)
+    except KeyboardInterrupt:  # Ctrl-C: HiGHS was asked to stop too; let it end first
+        worker.join(INTERRUPT_JOIN_SECONDS)
+        raise
     phases.add("lns_native_seconds", native_seconds() - native_before)
     worker.join()
     if failure:
