@@ -12,6 +12,8 @@ from planner.commands import signals
 
 signals.startup()  # Ctrl-C during the imports below: exit 130, no traceback
 
+import contextlib  # noqa: E402
+import sys  # noqa: E402
 from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
@@ -20,7 +22,7 @@ from planner.commands import events as events_commands  # noqa: E402
 from planner.commands import plan as plan_commands  # noqa: E402
 from planner.commands import priorities as priorities_commands  # noqa: E402
 from planner.commands import whatif as whatif_commands  # noqa: E402
-from planner.commands.common import ExitCode  # noqa: E402
+from planner.commands.common import ClosedOutput, ExitCode  # noqa: E402
 
 __all__ = ["ExitCode", "app", "main"]
 
@@ -64,6 +66,10 @@ def main() -> None:
     """Console-script entry point (`pocplan = "cli:main"`). After Ctrl-C the process ends
     with code 130 without interpreter shutdown (`planner.commands.signals`)."""
     signals.install()
+    if sys.stdout is None:  # started with standard output closed
+        sys.stdout = ClosedOutput()
+    with contextlib.suppress(AttributeError, ValueError):  # errors always printable
+        sys.stderr.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     try:
         app()
     except SystemExit as exc:

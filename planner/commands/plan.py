@@ -241,7 +241,8 @@ def plan(
     if show > plans:
         raise typer.BadParameter(f"--show {show} is beyond --plans {plans}",
                                  param_hint="--show")
-    check_output_dir(output) if fmt is Format.png else check_output(output)
+    check_output_dir(output) if fmt is Format.png else check_output(
+        output, {"scenario": scenario if scenario is not None else FLAGSHIP})
     out, err = consoles()
     path = scenario if scenario is not None else FLAGSHIP
     loaded = load_or_exit(path)

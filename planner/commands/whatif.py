@@ -142,7 +142,8 @@ def whatif(
         if marginal:
             raise fail(ExitCode.USAGE, "--format html|png briefs a comparison, not "
                        "--marginal; use table or json")
-        check_output_dir(output) if fmt is WhatIfFormat.png else check_output(output)
+        check_output_dir(output) if fmt is WhatIfFormat.png else check_output(
+            output, {"scenario": scenario})
     elif output is not None:
         raise fail(ExitCode.USAGE, "--output goes with --format html or png")
     written = {"add_units": add_unit or [], "remove_units": remove_unit or [],
