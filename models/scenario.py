@@ -19,6 +19,8 @@ from models.base import (
     Identifier,
     NonNegative,  # noqa: F401 - the plain non-negative number, for fields without a range
     Number,
+    OneLine,
+    PlainText,
     StrictModel,
     ThreatCategory,
     UnitKind,
@@ -163,7 +165,7 @@ class UnitTypeOverride(InputModel):
 class Base(InputModel):
     id: Identifier
     """Base id, unique among bases."""
-    name: str | None = None
+    name: PlainText | None = None
     """Display name."""
     location: Location
     """Where the base is."""
@@ -198,7 +200,7 @@ class Threat(InputModel):
 
 
 class PartnerOperation(InputModel):
-    force: str = Field(min_length=1)
+    force: PlainText = Field(min_length=1)
     """The partner force (e.g. G5 Sahel, Barkhane, FAMa)."""
     weeks: Window | None = None
     """Weeks of the operation; default the whole horizon."""
@@ -207,9 +209,9 @@ class PartnerOperation(InputModel):
 class Hotspot(InputModel):
     id: Identifier
     """Hotspot id, unique among hotspots."""
-    name: str | None = None
+    name: PlainText | None = None
     """Display name."""
-    pcode: str | None = None
+    pcode: OneLine | None = None
     """OCHA P-code of the administrative area."""
     location: Location
     """Where the hotspot is."""
@@ -254,7 +256,7 @@ class PriorityFields(InputModel):
     """civilian_mission: how long the mission runs, weeks; default 1."""
     weight: Number = Field(ge=0, le=MAX_WEIGHT)
     """Importance; a met priority is worth weight × policy.priority_value points."""
-    description: str | None = None
+    description: PlainText | None = None
     """What the office wants and why."""
     escort: Escort | None = None
     """civilian_mission: escort need; fields left out default by threat level."""
@@ -278,8 +280,8 @@ def normal_office(value: Any) -> Any:
     return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
 
 
-OfficeName = Annotated[str, BeforeValidator(normal_office),
-                       Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")]
+OfficeName = Annotated[OneLine, BeforeValidator(normal_office),
+                       Field(min_length=1, max_length=200)]
 """An office name: one line of text, compared in Unicode NFC."""
 
 
@@ -302,7 +304,7 @@ class Commitment(InputModel):
 class Scenario(InputModel):
     """A pocplan scenario, format v1 (docs/scenario-format.md)."""
 
-    name: str = Field(min_length=1)
+    name: PlainText = Field(min_length=1)
     """Scenario name."""
     horizon: Horizon
     """Planning horizon."""
@@ -329,7 +331,7 @@ class PrioritySubmission(InputModel):
 
     office: OfficeName
     """The submitting office."""
-    submitted_by: str | None = None
+    submitted_by: PlainText | None = None
     """Who submitted it."""
     priorities: list[Priority] = []
     """The office's priorities; `office` is implied (if given, it must match)."""
