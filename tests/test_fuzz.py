@@ -93,8 +93,9 @@ def mutant(n: int) -> str:
     text = BASES[sorted(BASES)[n % len(BASES)]]
     if rng.random() < 0.15:  # text-level: cut it, or insert a byte
         at = rng.randrange(len(text))
-        return text[:at] if rng.random() < 0.5 else text[:at] + rng.choice(
-            ["\t", ":", "\x00", "&a ", "*a", "!!python/object:os.system", "{", "\ufeff"]) + text[at:]
+        inserted = rng.choice(["\t", ":", "\x00", "&a ", "*a", "!!python/object:os.system",
+                               "{", "\ufeff"])
+        return text[:at] if rng.random() < 0.5 else text[:at] + inserted + text[at:]
     data = yaml.safe_load(text)
     for _ in range(rng.randint(1, 3)):
         _mutate_data(data, rng)
