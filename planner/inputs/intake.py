@@ -44,6 +44,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.base import is_control
 from models.scenario import PrioritySubmission, normal_office
 from planner.domain.files import fsync_directory, write_atomic
 from planner.inputs.containment import inside, pattern_problem
@@ -198,7 +199,8 @@ def one_line(value: str) -> str:
     """A header field on one line: line breaks and other control characters escaped, so a
     file or office name can never add a header line or an uncommented YAML line."""
     return "".join((f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}")
-                   if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in value)
+                   if is_control(c, newlines=False) or unicodedata.category(c) in ("Zl", "Zp")
+                   else c for c in value)
 
 
 def split_header(raw: bytes) -> tuple[dict[str, str], bytes]:
