@@ -35,7 +35,7 @@ VALIDATE_SECONDS = 5.0
 """The issue's bound on `validate` for any input (it takes well under one)."""
 PLAN_SLACK_SECONDS = 15.0
 """Allowed beyond `--time-limit` and pricing's share: loading, the staff heuristic, the
-model build and the report, on a busy shared machine (documented in docs/testing.md)."""
+model build and the report, on a busy shared machine (README, Development)."""
 FAST_CASES = 60
 SLOW_CASES = 300
 
