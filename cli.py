@@ -8,18 +8,24 @@ everything human (progress, problems, notes) goes to stderr.
 
 from __future__ import annotations
 
-from typing import Annotated
+from planner.commands import signals
 
-import typer
+signals.startup()  # Ctrl-C during the imports below: exit 130, no traceback
 
-from planner.commands import events as events_commands
-from planner.commands import plan as plan_commands
-from planner.commands import priorities as priorities_commands
-from planner.commands import replan as replan_commands
-from planner.commands import robustness as robustness_commands
-from planner.commands import sweep as sweep_commands
-from planner.commands import whatif as whatif_commands
-from planner.commands.common import ExitCode
+import contextlib  # noqa: E402
+import sys  # noqa: E402
+from typing import Annotated  # noqa: E402
+
+import typer  # noqa: E402
+
+from planner.commands import events as events_commands  # noqa: E402
+from planner.commands import plan as plan_commands  # noqa: E402
+from planner.commands import priorities as priorities_commands  # noqa: E402
+from planner.commands import replan as replan_commands  # noqa: E402
+from planner.commands import robustness as robustness_commands  # noqa: E402
+from planner.commands import sweep as sweep_commands  # noqa: E402
+from planner.commands import whatif as whatif_commands  # noqa: E402
+from planner.commands.common import ClosedOutput, ExitCode  # noqa: E402
 
 __all__ = ["ExitCode", "app", "main"]
 
@@ -61,8 +67,23 @@ for _module in COMMANDS:
 
 
 def main() -> None:
-    """Console-script entry point (`pocplan = "cli:main"`)."""
-    app()
+    """Console-script entry point (`pocplan = "cli:main"`). After Ctrl-C the process ends
+    with code 130 without interpreter shutdown (`planner.commands.signals`)."""
+    signals.install()
+    if sys.stdout is None:  # started with standard output closed
+        sys.stdout = ClosedOutput()
+    with contextlib.suppress(AttributeError, ValueError):  # errors always printable
+        sys.stderr.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == ExitCode.INTERRUPTED or (signals.interrupted() and exc.code):
+            if exc.code != ExitCode.INTERRUPTED:  # click's own "Aborted!" (exit 1)
+                signals.print_interrupted()
+            signals.leave_interrupted()
+        signals.finished()
+        raise
+    signals.finished()
 
 
 if __name__ == "__main__":

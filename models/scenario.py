@@ -9,6 +9,7 @@ whole scenario (references, windows inside the horizon, reach) lives in
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -16,12 +17,36 @@ from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_v
 
 from models.base import (
     Identifier,
-    NonNegative,
+    NonNegative,  # noqa: F401 - the plain non-negative number, for fields without a range
+    Number,
+    OneLine,
+    PlainText,
     StrictModel,
     ThreatCategory,
     UnitKind,
     Window,
 )
+
+# Plausible ranges (docs/scenario-format.md, "Plausible ranges"): far beyond any real
+# scenario, and small enough that no score, risk or solver coefficient overflows.
+MAX_WEIGHT = 100.0
+"""Largest weight of a score term or of a priority."""
+MAX_FACTOR = 100.0
+"""Largest exposure factor (retaliation, vacuum, IED, engagement)."""
+MAX_POINTS = 1000.0
+"""Largest number of score points per priority weight point or per co-located unit-week."""
+MAX_POPULATION = 10_000_000.0
+"""Most people at one hotspot, and the largest population_unit."""
+HOURS_PER_WEEK = 168.0
+"""Flight hours cannot exceed the hours of a week."""
+MAX_RANGE_KM = 2000.0
+"""Largest operating radius, km (the width of Mali)."""
+MAX_SPEED_KMH = 1000.0
+"""Fastest cruise speed of an air kind, km/h."""
+MAX_UNITS = 100
+"""Most units named by one count (a garrison floor, a ground escort)."""
+MAX_SORTIES = 200
+"""Most escort sorties a mission may need in one week."""
 
 
 class InputModel(StrictModel):
@@ -51,14 +76,15 @@ Level = Annotated[
 
 
 class Location(InputModel):
-    lat: float = Field(ge=-90, le=90)
+    lat: Number = Field(ge=-90, le=90)
     """Latitude, decimal degrees (WGS 84)."""
-    lon: float = Field(ge=-180, le=180)
+    lon: Number = Field(ge=-180, le=180)
     """Longitude, decimal degrees (WGS 84)."""
 
 
 class Horizon(InputModel):
-    start: dt.date | None = None
+    start: dt.date | None = Field(default=None, ge=dt.date(1900, 1, 1),
+                                  le=dt.date(2200, 12, 31))
     """Date of the first day of week 1 (optional; used for display only)."""
     weeks: int = Field(ge=1, le=52, strict=True)
     """Length of the planning horizon, weeks."""
@@ -76,19 +102,19 @@ class Weights(InputModel):
     """Weights of the score's terms (docs/evaluation-contract.md); a partial map keeps the other
     defaults."""
 
-    harm: NonNegative = 1.0
+    harm: Number = Field(default=1.0, ge=0, le=MAX_WEIGHT)
     """Weight of harm averted."""
-    priorities: NonNegative = 1.0
+    priorities: Number = Field(default=1.0, ge=0, le=MAX_WEIGHT)
     """Weight of the value of civilian priorities met."""
-    retaliation: NonNegative = 1.0
+    retaliation: Number = Field(default=1.0, ge=0, le=MAX_WEIGHT)
     """Weight of retaliation exposure from short stays (R3)."""
-    vacuum: NonNegative = 1.0
+    vacuum: Number = Field(default=1.0, ge=0, le=MAX_WEIGHT)
     """Weight of security-vacuum exposure after military departures (R4)."""
-    ied: NonNegative = 1.0
+    ied: Number = Field(default=1.0, ge=0, le=MAX_WEIGHT)
     """Weight of IED exposure from road movements (R5)."""
-    engagement: NonNegative = 1.0
+    engagement: Number = Field(default=1.0, ge=0, le=MAX_WEIGHT)
     """Weight of engagement exposure after civilian missions (R6)."""
-    distinction: NonNegative = 1.0
+    distinction: Number = Field(default=1.0, ge=0, le=MAX_WEIGHT)
     """Weight of the distinction penalty (R11, mode penalize)."""
 
 
@@ -97,53 +123,53 @@ class Policy(InputModel):
 
     min_stay_weeks: int = Field(default=3, ge=1, le=52, strict=True)
     """A presence shorter than this many weeks is a short stay (R3), weeks."""
-    population_unit: float = Field(default=10000.0, gt=0)
+    population_unit: Number = Field(default=10000.0, ge=100, le=MAX_POPULATION)
     """Exposure = population / population_unit, people."""
-    retaliation_factor: NonNegative = 2.0
+    retaliation_factor: Number = Field(default=2.0, ge=0, le=MAX_FACTOR)
     """Multiplier of the risk left behind by a short stay."""
-    vacuum_factor: NonNegative = 1.0
+    vacuum_factor: Number = Field(default=1.0, ge=0, le=MAX_FACTOR)
     """Multiplier of the risk in a week after the military leaves without handover."""
-    ied_factor: NonNegative = 0.5
+    ied_factor: Number = Field(default=0.5, ge=0, le=MAX_FACTOR)
     """Multiplier of IED exposure per road movement (per P×I per 100 km)."""
-    engagement_factor: NonNegative = 1.0
+    engagement_factor: Number = Field(default=1.0, ge=0, le=MAX_FACTOR)
     """Multiplier of the risk to people who talked to an unprotected civilian mission."""
-    priority_value: NonNegative = 40.0
+    priority_value: Number = Field(default=40.0, ge=0, le=MAX_POINTS)
     """Score points per weight point of a fully met priority."""
     distinction: DistinctionMode = DistinctionMode.FLAG
     """flag | penalize | forbid presence where partner operations are active."""
-    distinction_penalty: NonNegative = 10.0
+    distinction_penalty: Number = Field(default=10.0, ge=0, le=MAX_POINTS)
     """Score points per unit-week co-located with partner operations (mode penalize)."""
     weights: Weights = Weights()
     """Weights of the score's terms."""
-    mitigation_caps: dict[ThreatCategory, Annotated[float, Field(ge=0, le=1)]] = {}
+    mitigation_caps: dict[ThreatCategory, Annotated[Number, Field(ge=0, le=1)]] = {}
     """Cap on total mitigation per category; categories not named keep the built-in caps."""
 
 
 class UnitTypeOverride(InputModel):
     """Override of a built-in unit kind's parameters (docs/scenario-format.md)."""
 
-    range_km: NonNegative | None = None
+    range_km: Number | None = Field(default=None, ge=0, le=MAX_RANGE_KM)
     """Operating radius from the base, km."""
-    escort: Literal[0, 1] | None = None
+    escort: int | None = Field(default=None, ge=0, le=1, strict=True)
     """Whether a ground kind counts toward civilian missions' ground escort (0 or 1)."""
-    effects: dict[ThreatCategory, Annotated[float, Field(ge=0, le=1)]] = {}
+    effects: dict[ThreatCategory, Annotated[Number, Field(ge=0, le=1)]] = {}
     """Fraction of weekly risk removed per unit-week or sortie; unnamed categories keep theirs."""
-    speed_kmh: float | None = Field(default=None, gt=0)
+    speed_kmh: Number | None = Field(default=None, ge=10, le=MAX_SPEED_KMH)
     """Cruise speed of an air kind, km/h."""
-    station_hours: NonNegative | None = None
+    station_hours: Number | None = Field(default=None, ge=0.1, le=24)
     """Hours on station per sortie of an air kind, h."""
-    flight_hours_per_week: NonNegative | None = None
+    flight_hours_per_week: Number | None = Field(default=None, ge=0, le=HOURS_PER_WEEK)
     """Weekly flight hours of an air kind, h."""
 
 
 class Base(InputModel):
     id: Identifier
     """Base id, unique among bases."""
-    name: str | None = None
+    name: PlainText | None = None
     """Display name."""
     location: Location
     """Where the base is."""
-    min_garrison: int = Field(default=0, ge=0, strict=True)
+    min_garrison: int = Field(default=0, ge=0, le=MAX_UNITS, strict=True)
     """Ground units of this base kept home every week (R7), units."""
     air_closed_weeks: list[Window] = []
     """Windows in which no air unit of this base may fly (flight authorisations)."""
@@ -158,7 +184,7 @@ class Unit(InputModel):
     """Id of the unit's base."""
     available: list[Window] | None = None
     """Windows in which the unit is available; default the whole horizon."""
-    flight_hours_per_week: NonNegative | None = None
+    flight_hours_per_week: Number | None = Field(default=None, ge=0, le=HOURS_PER_WEEK)
     """Weekly flight hours of this air unit, h; overrides its kind's."""
 
 
@@ -174,7 +200,7 @@ class Threat(InputModel):
 
 
 class PartnerOperation(InputModel):
-    force: str = Field(min_length=1)
+    force: PlainText = Field(min_length=1)
     """The partner force (e.g. G5 Sahel, Barkhane, FAMa)."""
     weeks: Window | None = None
     """Weeks of the operation; default the whole horizon."""
@@ -183,13 +209,13 @@ class PartnerOperation(InputModel):
 class Hotspot(InputModel):
     id: Identifier
     """Hotspot id, unique among hotspots."""
-    name: str | None = None
+    name: PlainText | None = None
     """Display name."""
-    pcode: str | None = None
+    pcode: OneLine | None = None
     """OCHA P-code of the administrative area."""
     location: Location
     """Where the hotspot is."""
-    population: float = Field(ge=0)
+    population: Number = Field(ge=0, le=MAX_POPULATION)
     """People exposed, persons."""
     threats: list[Threat] = []
     """Threat assessments by category."""
@@ -207,9 +233,9 @@ class PriorityKind(StrEnum):
 
 
 class Escort(InputModel):
-    ground: int | None = Field(default=None, ge=0, strict=True)
+    ground: int | None = Field(default=None, ge=0, le=MAX_UNITS, strict=True)
     """Escort-capable ground units needed each running week, units; default by threat."""
-    air_sorties: int | None = Field(default=None, ge=0, strict=True)
+    air_sorties: int | None = Field(default=None, ge=0, le=MAX_SORTIES, strict=True)
     """Escort sorties needed each running week, sorties; default by threat."""
 
 
@@ -224,13 +250,13 @@ class PriorityFields(InputModel):
     """Id of the hotspot concerned."""
     weeks: Window | None = None
     """Window of the priority; default the whole horizon."""
-    required_weeks: int | None = Field(default=None, ge=1, strict=True)
+    required_weeks: int | None = Field(default=None, ge=1, le=52, strict=True)
     """secure_area: weeks of presence wanted in the window; default its length, weeks."""
-    duration_weeks: int | None = Field(default=None, ge=1, strict=True)
+    duration_weeks: int | None = Field(default=None, ge=1, le=52, strict=True)
     """civilian_mission: how long the mission runs, weeks; default 1."""
-    weight: NonNegative
+    weight: Number = Field(ge=0, le=MAX_WEIGHT)
     """Importance; a met priority is worth weight × policy.priority_value points."""
-    description: str | None = None
+    description: PlainText | None = None
     """What the office wants and why."""
     escort: Escort | None = None
     """civilian_mission: escort need; fields left out default by threat level."""
@@ -249,8 +275,18 @@ class PriorityFields(InputModel):
         return self
 
 
+def normal_office(value: Any) -> Any:
+    """An office name in Unicode NFC, so `Se\u0301gou` and `Ségou` are one office."""
+    return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
+
+
+OfficeName = Annotated[OneLine, BeforeValidator(normal_office),
+                       Field(min_length=1, max_length=200)]
+"""An office name: one line of text, compared in Unicode NFC."""
+
+
 class Priority(PriorityFields):
-    office: str | None = None
+    office: OfficeName | None = None
     """The office that submitted the priority."""
 
 
@@ -271,7 +307,7 @@ class Assessment(InputModel):
 
     id: Identifier
     """Assessment id, unique among assessments; not `base` (the scenario's own threats)."""
-    source: str | None = None
+    source: PlainText | None = None
     """Who made the assessment, and when (display only)."""
     threats: dict[Identifier, list[Threat]]
     """Hotspot id → its threats under this assessment (the fields of `hotspots[].threats`)."""
@@ -280,7 +316,7 @@ class Assessment(InputModel):
 class Scenario(InputModel):
     """A pocplan scenario, format v1 (docs/scenario-format.md)."""
 
-    name: str = Field(min_length=1)
+    name: PlainText = Field(min_length=1)
     """Scenario name."""
     horizon: Horizon
     """Planning horizon."""
@@ -307,9 +343,9 @@ class Scenario(InputModel):
 class PrioritySubmission(InputModel):
     """A head of office's priorities file (docs/scenario-format.md)."""
 
-    office: str = Field(min_length=1)
+    office: OfficeName
     """The submitting office."""
-    submitted_by: str | None = None
+    submitted_by: PlainText | None = None
     """Who submitted it."""
     priorities: list[Priority] = []
     """The office's priorities; `office` is implied (if given, it must match)."""

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -27,8 +28,10 @@ FAST = ["--plans", "2", "--time-limit", "6"]
 
 def updated_scenario(tmp_path: Path, source: Path, change) -> Path:  # noqa: ANN001
     data = yaml.safe_load(source.read_text("utf-8"))
-    if "priority_files" in data:  # office files stay where they are, next to the original
-        data["priority_files"] = [str(source.parent / p) for p in data["priority_files"]]
+    for pattern in data.get("priority_files", []):  # the office files come along: a
+        folder = source.parent / Path(pattern).parts[0]  # scenario reads nothing outside
+        if folder.is_dir():                               # its own folder (issue 18)
+            shutil.copytree(folder, tmp_path / folder.name, dirs_exist_ok=True)
     change(data)
     path = tmp_path / f"updated-{source.name}"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")

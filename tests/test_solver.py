@@ -346,13 +346,14 @@ def test_cbc_stopped_by_its_time_limit_is_feasible_not_optimal(flagship_instance
 
 def test_a_solver_failure_falls_back_and_is_not_claimed_reproducible(monkeypatch, tiny_hand):
     """A crash (here: the CBC binary failing to run) is reported as the staff heuristic's
-    plan, and `reproducible` says the same run may come out otherwise."""
+    plan with status `error`, never `feasible` (issue 18), and `reproducible` says the
+    same run may come out otherwise."""
     def crash(model, **kwargs):
         raise RuntimeError("Pulp: Error while trying to execute cbc")
 
     monkeypatch.setitem(backends_module.BACKENDS, "cbc", crash)
     result = solve(tiny_hand, options("cbc", time_limit=2))
-    assert result.from_heuristic and result.status == "feasible"
+    assert result.from_heuristic and result.status == "error"
     assert "Error while trying to execute" in result.message
     assert not result.reproducible
 

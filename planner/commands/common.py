@@ -8,8 +8,10 @@ Exit codes are documented in the README ("Exit codes"): see `ExitCode`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import io
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -43,8 +45,22 @@ class ExitCode(IntEnum):
     """No plan satisfies the hard rules; the conflicts are printed."""
     NO_PLAN = 5
     """The solver found no plan within the time limit."""
+    ENVIRONMENT = 74
+    """The output could not be written: a read-only folder, a full disk, a closed standard
+    output, an encoding that cannot show it (sysexits' EX_IOERR). The old file is kept."""
     INTERRUPTED = 130
     """Interrupted (Ctrl-C), by the shell's convention."""
+
+
+MAX_TIME_LIMIT = 86_400.0
+"""Longest --time-limit accepted, seconds (a day): `inf` is a usage error, not a hang."""
+
+
+def finite_seconds(value: float | None) -> float | None:
+    """--time-limit: a finite number of seconds (`nan` passes click's range check)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds", param_hint="--time-limit")
+    return value
 
 
 def fail(code: ExitCode, message: str, details: list[str] | tuple[str, ...] = ()) -> typer.Exit:
@@ -67,6 +83,10 @@ def guarded(fn: F) -> F:
             raise  # usage errors (exit 2) and deliberate exits pass through
         except KeyboardInterrupt:
             raise fail(ExitCode.INTERRUPTED, "interrupted; nothing was written") from None
+        except (OSError, UnicodeEncodeError) as exc:
+            if os.environ.get(DEBUG_ENV) == "1":
+                raise
+            raise environment_failure(exc) from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if os.environ.get(DEBUG_ENV) == "1":
                 raise
@@ -75,6 +95,65 @@ def guarded(fn: F) -> F:
                        f"bug; run again with {DEBUG_ENV}=1 for the traceback and report "
                        "it.") from None
     return wrapper  # type: ignore[return-value]
+
+
+_ENVIRONMENT_FIXES = {
+    errno.EROFS: "the folder is on a read-only file system: write somewhere else with --output",
+    errno.EACCES: "you may not write there: choose another --output path or fix the folder's "
+                  "permissions",
+    errno.EPERM: "you may not write there: choose another --output path or fix the folder's "
+                 "permissions",
+    errno.ENOSPC: "the disk is full: free some space, or write elsewhere with --output",
+    errno.EDQUOT: "your disk quota is used up: free some space, or write elsewhere with --output",
+    errno.EPIPE: "whatever reads pocplan's standard output stopped reading: write to a file "
+                 "with --output",
+    errno.EBADF: "standard output is closed: write to a file with --output",
+    errno.EIO: "the device failed: write elsewhere with --output",
+}
+
+
+def environment_failure(exc: OSError | UnicodeEncodeError) -> typer.Exit:
+    """What the machine would not do (write a file, print a character), where, and what to
+    do, with exit code 74: not a pocplan bug."""
+    if isinstance(exc, UnicodeEncodeError):
+        encoding = getattr(sys.stdout, "encoding", None) or exc.encoding
+        char = exc.object[exc.start:exc.start + 1] if isinstance(exc.object, str) else "?"
+        return fail(ExitCode.ENVIRONMENT,
+                    f"standard output uses the {encoding} encoding, which cannot show "
+                    f"{char!r}; nothing more was printed",
+                    ["set PYTHONIOENCODING=utf-8 (or a UTF-8 locale), or write to a file "
+                     "with --output (always UTF-8)"])
+    if exc.errno == errno.EPIPE:
+        _silence_stdout()
+    fix = _ENVIRONMENT_FIXES.get(exc.errno or 0, "check the path, the disk and the "
+                                 "permissions, then run again")
+    if exc.filename:
+        return fail(ExitCode.ENVIRONMENT, f"cannot write {exc.filename}: "
+                    f"{exc.strerror or exc}; the file there before, if any, is kept as it was",
+                    [fix])
+    return fail(ExitCode.ENVIRONMENT, f"cannot write to standard output: "
+                f"{exc.strerror or exc}", [fix])
+
+
+class ClosedOutput(io.TextIOBase):
+    """Standard output when pocplan was started with it closed (`>&-`): writing fails with
+    EBADF, so a command that prints reports it (exit 74) while `--output` still works."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's last flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
 
 
 def load_or_exit(path: Path) -> LoadedScenario:
@@ -139,12 +218,21 @@ def _flush_c_stdio() -> None:
 
 
 def emit(text: str, output: Path | None, err: Console) -> None:
-    """Machine output: to `output` atomically, else to stdout (UTF-8), nothing else."""
+    """Machine output: to `output` atomically, else to stdout (UTF-8 whatever the locale
+    says), nothing else."""
     if output is not None:
         write_atomic(output, text)
         print_line(err, f"wrote {output}")
         return
-    sys.stdout.write(text)
+    if sys.stdout is None:  # started with fd 1 closed
+        raise OSError(errno.EBADF, "standard output is closed")
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+    else:
+        sys.stdout.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
     sys.stdout.flush()
 
 
@@ -161,11 +249,27 @@ def check_output_dir(output: Path | None) -> None:
         raise typer.BadParameter(f"directory {parent} does not exist", param_hint="--output")
 
 
-def check_output(output: Path | None) -> None:
+def check_output(output: Path | None, inputs: dict[str, Path] | None = None) -> None:
+    """--output of a format that writes one file: a new file, or a regular file to replace
+    atomically; never a symlink (the link itself would be replaced), a FIFO or a device,
+    and never one of the command's `inputs` (what → path)."""
     if output is None:
         return
     parent = output.parent if str(output.parent) else Path(".")
+    if output.is_symlink():
+        raise typer.BadParameter(f"{output} is a symbolic link, which pocplan would replace "
+                                 "by a file; give the path of the file itself",
+                                 param_hint="--output")
     if output.is_dir():
         raise typer.BadParameter(f"{output} is a directory", param_hint="--output")
+    if output.exists() and not output.is_file():
+        raise typer.BadParameter(f"{output} is not a regular file (a FIFO, a device or a "
+                                 "socket); write to a file, or leave out --output for "
+                                 "standard output", param_hint="--output")
+    for what, path in (inputs or {}).items():
+        with contextlib.suppress(OSError):
+            if output.exists() and path.exists() and output.samefile(path):
+                raise typer.BadParameter(f"{output} is the {what}; pocplan never overwrites "
+                                         "its inputs", param_hint="--output")
     if not parent.is_dir():
         raise typer.BadParameter(f"directory {parent} does not exist", param_hint="--output")

@@ -14,11 +14,13 @@ import typer
 from planner import SCENARIOS_DIR
 from planner.analysis.pricing import DEFAULT_PRICE_LIMIT
 from planner.commands.common import (
+    MAX_TIME_LIMIT,
     ExitCode,
     check_output,
     check_output_dir,
     emit,
     fail,
+    finite_seconds,
     guarded,
     load_or_exit,
     scenario_info,
@@ -214,7 +216,8 @@ def plan(
         help="auto (HiGHS if installed), highs, cbc, cpsat, or heuristic: the staff "
              "heuristic alone.")] = Solver.auto,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", min=0.1, help="Seconds for all plans together.")] = 60.0,
+        "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
+        help="Seconds for all plans together.")] = 60.0,
     seed: Annotated[int, typer.Option(min=0, help="Solver random seed.")] = 0,
     min_difference: Annotated[int | None, typer.Option(
         "--min-difference", min=1, show_default=False,
@@ -245,7 +248,8 @@ def plan(
     if show > plans:
         raise typer.BadParameter(f"--show {show} is beyond --plans {plans}",
                                  param_hint="--show")
-    check_output_dir(output) if fmt is Format.png else check_output(output)
+    check_output_dir(output) if fmt is Format.png else check_output(
+        output, {"scenario": scenario if scenario is not None else FLAGSHIP})
     out, err = consoles()
     path = scenario if scenario is not None else FLAGSHIP
     loaded = load_or_exit(path)
@@ -258,6 +262,9 @@ def plan(
                                     time_limit=time_limit, seed=seed,
                                     min_difference=min_difference, price_limit=price_limit,
                                     robust=robust)
+    if outcome.plans and outcome.status == SolveStatus.ERROR:
+        print_warnings(err, [f"the solver failed ({outcome.message or 'no details'}); the "
+                             "plan shown is the staff heuristic's"])
     if outcome.plans and show > len(outcome.plans):
         print_line(err, f"note: only {len(outcome.plans)} COA(s); showing COA "
                         f"{len(outcome.plans)}")

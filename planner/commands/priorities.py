@@ -20,8 +20,10 @@ import typer
 
 from planner.analysis.pricing import PriorityAccount, account_priorities
 from planner.commands.common import (
+    MAX_TIME_LIMIT,
     ExitCode,
     fail,
+    finite_seconds,
     guarded,
     load_or_exit,
     solver_missing,
@@ -92,7 +94,8 @@ def submit_command(
 def list_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", min=0.1, help="Seconds for the best plan (and, with --price-limit, "
+        "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
+        help="Seconds for the best plan (and, with --price-limit, "
                                       "as long again for the prices).")] = 30.0,
     price_limit: Annotated[int, typer.Option(
         "--price-limit", min=0, help="Price up to this many priorities not met (highest "

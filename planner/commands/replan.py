@@ -18,10 +18,12 @@ from typing import Annotated
 import typer
 
 from planner.commands.common import (
+    MAX_TIME_LIMIT,
     ExitCode,
     check_output,
     check_output_dir,
     fail,
+    finite_seconds,
     guarded,
     load_or_exit,
     scenario_info,
@@ -88,7 +90,8 @@ def replan(
     solver: Annotated[ReplanSolver, typer.Option(help="auto (HiGHS if installed), highs, "
                                                       "cbc or cpsat.")] = ReplanSolver.auto,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", min=0.1, help="Seconds for all plans together.")] = 60.0,
+        "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
+        help="Seconds for all plans together.")] = 60.0,
     seed: Annotated[int, typer.Option(min=0, help="Solver random seed.")] = 0,
     min_difference: Annotated[int | None, typer.Option(
         "--min-difference", min=1, show_default=False,
@@ -111,7 +114,8 @@ def replan(
     if show > plans:
         raise typer.BadParameter(f"--show {show} is beyond --plans {plans}",
                                  param_hint="--show")
-    check_output_dir(output) if fmt is Format.png else check_output(output)
+    check_output_dir(output) if fmt is Format.png else check_output(
+        output, {"scenario": scenario})
     out, err = consoles()
     loaded = load_or_exit(scenario)
     print_warnings(err, loaded.warnings)

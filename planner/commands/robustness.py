@@ -17,10 +17,12 @@ import typer
 from planner.analysis.robustness import DEFAULT_SAMPLES, Spread, robustness
 from planner.commands.cluster import Scheduler, Workers, executor_or_exit
 from planner.commands.common import (
+    MAX_TIME_LIMIT,
     ExitCode,
     check_output,
     emit,
     fail,
+    finite_seconds,
     guarded,
     load_or_exit,
     quiet_stdout_fd,
@@ -80,7 +82,8 @@ def robustness_command(
     solver: Annotated[Solver, typer.Option(help="auto (HiGHS if installed), highs, cbc or "
                                                 "cpsat.")] = Solver.auto,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", min=0.1, help="Seconds for planning the COAs; each re-optimised "
+        "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
+        help="Seconds for planning the COAs; each re-optimised "
                                       "sample (--resolve) gets as many.")] = 60.0,
     resolve: Annotated[int, typer.Option(
         "--resolve", min=0, help="Re-optimise this many samples to measure COA 1's regret "
@@ -99,7 +102,7 @@ def robustness_command(
         raise fail(ExitCode.USAGE, f"--spread: {exc}") from None
     if resolve > samples:
         raise fail(ExitCode.USAGE, f"--resolve {resolve} is more than --samples {samples}")
-    check_output(output)
+    check_output(output, {"scenario": scenario})
     out, err = consoles()
     loaded = load_or_exit(scenario)
     print_warnings(err, loaded.warnings)

@@ -16,10 +16,12 @@ import typer
 from planner.analysis.sweep import load_sweep, run_sweep
 from planner.commands.cluster import Scheduler, Workers, executor_or_exit
 from planner.commands.common import (
+    MAX_TIME_LIMIT,
     ExitCode,
     check_output,
     emit,
     fail,
+    finite_seconds,
     guarded,
     load_or_exit,
     quiet_stdout_fd,
@@ -69,7 +71,8 @@ def sweep(
     solver: Annotated[Solver, typer.Option(help="auto (HiGHS if installed), highs, cbc or "
                                                 "cpsat.")] = Solver.auto,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", min=0.1, help="Seconds for each point's solve.")] = 60.0,
+        "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
+        help="Seconds for each point's solve.")] = 60.0,
     seed: Annotated[int, typer.Option(min=0, help="Solver random seed (every point).")] = 0,
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -79,7 +82,7 @@ def sweep(
         help="Write the output to this file (atomically) instead of stdout.")] = None,
 ) -> None:
     """Sweep: many variants, solved independently."""
-    check_output(output)
+    check_output(output, {"scenario": scenario, "sweep file": grid})
     out, err = consoles()
     loaded = load_or_exit(scenario)
     print_warnings(err, loaded.warnings)

@@ -30,11 +30,13 @@ from planner.analysis.whatif import (
 )
 from planner.commands.cluster import Scheduler, executor_or_exit
 from planner.commands.common import (
+    MAX_TIME_LIMIT,
     ExitCode,
     check_output,
     check_output_dir,
     emit,
     fail,
+    finite_seconds,
     guarded,
     load_or_exit,
     quiet_stdout_fd,
@@ -126,7 +128,8 @@ def whatif(
     solver: Annotated[WhatIfSolver, typer.Option(
         help="auto (HiGHS if installed), highs, cbc or cpsat.")] = WhatIfSolver.auto,
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", min=0.1, help="Seconds for all solves together.")] = 60.0,
+        "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
+        help="Seconds for all solves together.")] = 60.0,
     seed: Annotated[int, typer.Option(min=0, help="Solver random seed.")] = 0,
     change_penalty: Annotated[float, typer.Option(
         "--change-penalty", min=0.0,
@@ -150,7 +153,8 @@ def whatif(
         if marginal:
             raise fail(ExitCode.USAGE, "--format html|png briefs a comparison, not "
                        "--marginal; use table or json")
-        check_output_dir(output) if fmt is WhatIfFormat.png else check_output(output)
+        check_output_dir(output) if fmt is WhatIfFormat.png else check_output(
+            output, {"scenario": scenario})
     elif output is not None:
         raise fail(ExitCode.USAGE, "--output goes with --format html or png")
     if marginal and change_penalty:

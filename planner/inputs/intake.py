@@ -15,12 +15,19 @@ the office's previous priorities replaced, and stores it where the scenario's
   then the new file replaces the old one atomically (temporary file in the same
   directory, fsync, `os.replace`, directory fsync): at every instant the office file is
   the old version or the new one, never half of either;
-- **proving**: the scenario is loaded again with the stored file; if it does not load
-  (another office's ids clash, …) everything is rolled back and the submission refused;
-- **refusing**: a submission with any problem changes nothing (no file is touched) and
-  every problem is listed with its line.
-
-Submissions to one scenario are serialised by an advisory lock on the office directory.
+- **checking under the lock**: submissions to one scenario are serialised by an advisory
+  lock on the scenario's folder; under it the scenario is loaded afresh (another office may
+  have stored meanwhile) and the merged result, this office's previous priorities replaced
+  by these, is checked in full *before* anything is written. Then the office file is
+  replaced in one `os.replace`: a crash at any instant leaves the old valid state or the new
+  one, and a reader never sees a scenario that does not load;
+- **refusing**: a submission with any problem changes nothing (no file or folder is left
+  behind) and every problem is listed with its line;
+- **hostile files**: only a regular file is read (a FIFO or a device is refused unopened),
+  its size checked before a byte is read; the provenance header's fields are kept on one
+  line each (control characters escaped); office names are compared in Unicode NFC, so a
+  decomposed `Se\u0301gou` is the same office as `Ségou`; the office folder must lie inside
+  the scenario's folder (`planner.inputs.containment`).
 """
 
 from __future__ import annotations
@@ -37,7 +44,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.base import is_control
+from models.scenario import PrioritySubmission, normal_office
 from planner.domain.files import fsync_directory, write_atomic
+from planner.inputs.containment import inside, pattern_problem
 from planner.inputs.loader import (
     LoadedScenario,
     Problem,
@@ -47,6 +57,7 @@ from planner.inputs.loader import (
     priority_file_paths,
     read_source,
 )
+from planner.inputs.source import read_input_bytes
 
 HISTORY_DIR = ".history"
 """Where previous versions go, inside the office directory (hidden: globs skip it)."""
@@ -130,12 +141,17 @@ def office_directory(scenario_path: Path, patterns: list[str]) -> tuple[Path, st
 def _matched(scenario_path: Path, patterns: list[str], candidate: Path) -> bool:
     """Whether a file at `candidate` would be picked up by the globs, with glob's rules:
     component by component, `**` for any number of directories, and wildcards never
-    matching a hidden name (so `.history/` is never picked up by `offices/*.yaml`)."""
+    matching a hidden name (so `.history/` is never picked up by `offices/*.yaml`). Only
+    the part below the scenario's folder is matched, so brackets or stars in the folder's
+    own name (`plans [Q3 draft]/`) are taken literally."""
     root = scenario_path.parent.resolve()
-    target = Path(os.path.normpath(candidate.resolve())).parts
+    try:
+        target = Path(os.path.normpath(candidate.resolve())).relative_to(root).parts
+    except ValueError:
+        return False  # outside the scenario's folder: never picked up
     for pattern in patterns:
-        parts = Path(os.path.normpath(root / pattern)).parts
-        if _glob_match(parts, target):
+        if pattern_problem(pattern) is None and _glob_match(
+                Path(os.path.normpath(pattern)).parts, target):
             return True
     return False
 
@@ -164,7 +180,7 @@ def _office_files(scenario_path: Path, patterns: list[str], office: str) -> list
             data = read_source(path, "priorities").data
         except ScenarioError:
             continue
-        if isinstance(data, dict) and data.get("office") == office:
+        if isinstance(data, dict) and normal_office(data.get("office")) == office:
             found.append(path)
     return found
 
@@ -172,10 +188,19 @@ def _office_files(scenario_path: Path, patterns: list[str], office: str) -> list
 # ====================================================================== provenance
 def provenance_header(office: str, submitted_at: str, sha256: str, source: str,
                       newline: str = "\n") -> str:
-    lines = [f"{HEADER_MARK} (docs/scenario-format.md); the lines below it are as submitted",
-             f"# office: {office}", f"# submitted_at: {submitted_at}",
-             f"# sha256: {sha256}", f"# source: {source}"]
+    fields = {"office": office, "submitted_at": submitted_at, "sha256": sha256,
+              "source": source}
+    lines = [f"{HEADER_MARK} (docs/scenario-format.md); the lines below it are as submitted"]
+    lines += [f"# {key}: {one_line(value)}" for key, value in fields.items()]
     return newline.join(lines) + newline
+
+
+def one_line(value: str) -> str:
+    """A header field on one line: line breaks and other control characters escaped, so a
+    file or office name can never add a header line or an uncommented YAML line."""
+    return "".join((f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}")
+                   if is_control(c, newlines=False) or unicodedata.category(c) in ("Zl", "Zp")
+                   else c for c in value)
 
 
 def split_header(raw: bytes) -> tuple[dict[str, str], bytes]:
@@ -270,12 +295,7 @@ def submit(file: str | Path, scenario: str | Path) -> Stored:
     """Validate `file` against `scenario` and store it (module docstring); raise
     SubmissionRefused, having changed nothing, when it cannot be stored."""
     file, scenario_path = Path(file), Path(scenario)
-    try:
-        loaded = load_scenario(scenario_path)
-    except ScenarioError as exc:
-        raise SubmissionRefused(f"the scenario {scenario_path} does not load, so nothing can "
-                                "be checked against it; nothing was stored",
-                                _problem_lines(exc)) from None
+    loaded = _load_for_submission(scenario_path)
     patterns = list(loaded.scenario.priority_files)
     if not patterns:
         raise SubmissionRefused(
@@ -283,26 +303,43 @@ def submit(file: str | Path, scenario: str | Path) -> Stored:
             "would never be read; nothing was stored",
             (f"add a line `priority_files: [{DEFAULT_GLOB}]` to {scenario_path} and submit "
              "again",))
+    try:  # regular files only, the size checked before a byte is read
+        raw = read_input_bytes(file)
+    except ScenarioError as exc:
+        raise SubmissionRefused(f"{file}: cannot be submitted; nothing was stored",
+                                _problem_lines(exc)) from None
+    _check(file, raw, loaded)  # early, so a bad file is refused without waiting for the lock
+    directory, suffix = office_directory(scenario_path, patterns)
+    if not inside(scenario_path.parent, directory):
+        raise SubmissionRefused(
+            f"the office folder {directory} leads outside the scenario's folder; nothing was "
+            "stored", ("make the first priority_files glob name a folder inside the "
+                       "scenario's folder (not a symlink out of it)",))
+    with _locked(scenario_path.parent if str(scenario_path.parent) else Path(".")):
+        # Under the lock, against the scenario as it is now (another office may have
+        # stored since): the merged result is checked before anything is written.
+        loaded = _load_for_submission(scenario_path)
+        submission, warnings = _check(file, raw, loaded)
+        return _store(file, raw, scenario_path, patterns, directory, suffix,
+                      submission.office, tuple(p.id for p in submission.priorities), warnings)
+
+
+def _load_for_submission(scenario_path: Path) -> LoadedScenario:
     try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise SubmissionRefused(f"{file}: cannot read it ({exc.strerror or exc}); nothing "
-                                "was stored") from None
+        return load_scenario(scenario_path)
+    except ScenarioError as exc:
+        raise SubmissionRefused(f"the scenario {scenario_path} does not load, so nothing can "
+                                "be checked against it; nothing was stored",
+                                _problem_lines(exc)) from None
+
+
+def _check(file: Path, raw: bytes,
+           loaded: LoadedScenario) -> tuple[PrioritySubmission, tuple[Problem, ...]]:
     try:
-        submission, warnings = check_priority_submission(file, loaded)
+        return check_priority_submission(file, loaded, raw=raw)
     except ScenarioError as exc:
         raise SubmissionRefused(f"{file}: {len(exc.errors)} problem(s); nothing was stored",
                                 _problem_lines(exc)) from None
-    directory, suffix = office_directory(scenario_path, patterns)
-    if not directory.is_dir():
-        try:
-            directory.mkdir(parents=True)
-        except OSError as exc:
-            raise SubmissionRefused(f"cannot create {directory} ({exc.strerror or exc}); "
-                                    "nothing was stored") from None
-    with _locked(directory):
-        return _store(file, raw, scenario_path, loaded, patterns, directory, suffix,
-                      submission.office, tuple(p.id for p in submission.priorities), warnings)
 
 
 def _target(scenario_path: Path, patterns: list[str], directory: Path, suffix: str,
@@ -321,9 +358,12 @@ def _target(scenario_path: Path, patterns: list[str], directory: Path, suffix: s
     return candidate
 
 
-def _store(file: Path, raw: bytes, scenario_path: Path, loaded: LoadedScenario,
-           patterns: list[str], directory: Path, suffix: str, office: str,
-           priority_ids: tuple[str, ...], warnings: tuple[Problem, ...]) -> Stored:
+def _store(file: Path, raw: bytes, scenario_path: Path, patterns: list[str],
+           directory: Path, suffix: str, office: str, priority_ids: tuple[str, ...],
+           warnings: tuple[Problem, ...]) -> Stored:
+    """Write the checked submission: history copies first, then the office's other files
+    removed, then one atomic replace of its file. A crash before the replace leaves the old
+    office file in force (and at most an extra history copy); after it, the new one."""
     existing = _office_files(scenario_path, patterns, office)
     target = _target(scenario_path, patterns, directory, suffix, office, existing)
     now = _utc_now()
@@ -342,25 +382,42 @@ def _store(file: Path, raw: bytes, scenario_path: Path, loaded: LoadedScenario,
     bom = b"\xef\xbb\xbf" if body.startswith(b"\xef\xbb\xbf") else b""
     data = bom + provenance_header(office, submitted_at, digest, file.name,
                                    newline).encode("utf-8") + body[len(bom):]
+    created = _make_directories(directory)
     old = {path: path.read_bytes() for path in existing}
-    history = tuple(keep_history(path, office_slug(office), stamp) for path in existing)
+    history: list[Path] = []
     try:
-        write_atomic(target, data)
+        history += [keep_history(path, office_slug(office), stamp) for path in existing]
         for path in existing[1:]:  # the office's other files: their versions are in history
             os.unlink(path)
+        write_atomic(target, data)
     except BaseException:
-        _roll_back(target, old, history, created=target not in old)
+        _roll_back(target, old, tuple(history), created=target not in old)
+        _remove_directories(created)
         raise
+    return Stored(office, target, bool(existing), tuple(history), digest, submitted_at,
+                  priority_ids, warnings)
+
+
+def _make_directories(directory: Path) -> list[Path]:
+    """Create `directory` and its missing parents; return those created, deepest first."""
+    missing = []
+    for folder in (directory, *directory.parents):
+        if folder.is_dir():
+            break
+        missing.append(folder)
     try:
-        reloaded = load_scenario(scenario_path)
-    except ScenarioError as exc:
-        _roll_back(target, old, history, created=target not in old)
-        raise SubmissionRefused(f"{file}: stored, the scenario no longer loads, so the "
-                                "submission was rolled back; nothing was changed",
-                                _problem_lines(exc)) from None
-    ours = tuple(w for w in reloaded.warnings if Path(w.file).resolve() == target.resolve())
-    return Stored(office, target, bool(existing), history, digest, submitted_at,
-                  priority_ids, ours or warnings)
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _remove_directories(missing)
+        raise SubmissionRefused(f"cannot create {directory} ({exc.strerror or exc}); "
+                                "nothing was stored") from None
+    return missing
+
+
+def _remove_directories(created: list[Path]) -> None:
+    for folder in created:  # deepest first; only when empty
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
 
 def _roll_back(target: Path, old: dict[Path, bytes], history: tuple[Path, ...],

@@ -7,7 +7,6 @@ in `planner.inputs.messages`, the problem types in `planner.inputs.problems`.
 """
 from __future__ import annotations
 
-import glob
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from models.scenario import PrioritySubmission, Scenario
 from planner.inputs.checks import run_checks
+from planner.inputs.containment import Refusal, match_priority_files
 from planner.inputs.context import CheckContext
 from planner.inputs.messages import validate_model
 from planner.inputs.problems import (
@@ -26,7 +26,13 @@ from planner.inputs.problems import (
     plural,
     sorted_problems,
 )
-from planner.inputs.source import MarkIndex, Source, parse_yaml_file, read_source
+from planner.inputs.source import (
+    MarkIndex,
+    Source,
+    parse_yaml_file,
+    read_source,
+    source_from_bytes,
+)
 
 __all__ = ["CheckContext", "KeyPath", "LoadedScenario", "MarkIndex", "Position", "Problem",
            "ScenarioError", "Severity", "Source", "load_scenario", "parse_yaml_file",
@@ -62,7 +68,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     main = read_source(path, "scenario")
     scenario, problems = validate_model(Scenario, main)
     patterns = scenario.priority_files if scenario else _raw_patterns(main.data)
-    offices, office_problems = _load_office_files(path, patterns)
+    offices, office_problems = _load_office_files(path, patterns, main)
     problems += office_problems
     _raise_errors(problems)
     assert scenario is not None  # no errors, so it validated
@@ -88,19 +94,9 @@ def _raw_patterns(data: Any) -> list[str]:
 
 def priority_file_paths(scenario_path: Path, patterns: Iterable[str]) -> list[Path]:
     """Files matched by the `priority_files` globs, relative to the scenario's directory,
-    sorted, without duplicates, directories or the scenario itself."""
-    root = scenario_path.parent
-    found: dict[Path, Path] = {}
-    for pattern in patterns:
-        try:
-            for match in glob.glob(pattern, root_dir=root, recursive=True):
-                candidate = root / match
-                resolved = candidate.resolve()
-                if candidate.is_file() and resolved != scenario_path.resolve():
-                    found.setdefault(resolved, candidate)
-        except (OSError, ValueError):
-            continue  # an unreadable directory or a NUL in the pattern matches nothing
-    return [found[key] for key in sorted(found)]
+    sorted, without duplicates, directories or the scenario itself, and only those inside
+    the scenario's folder (`planner.inputs.containment`)."""
+    return match_priority_files(scenario_path, patterns).files
 
 
 @dataclass(frozen=True)
@@ -109,16 +105,24 @@ class _OfficeFile:
     submission: PrioritySubmission
 
 
-def _load_office_files(scenario_path: Path,
-                       patterns: Iterable[str]) -> tuple[list[_OfficeFile], list[Problem]]:
+def _load_office_files(scenario_path: Path, patterns: Iterable[str],
+                       main: Source) -> tuple[list[_OfficeFile], list[Problem]]:
     offices: list[_OfficeFile] = []
-    problems: list[Problem] = []
+    matches = match_priority_files(scenario_path, patterns)
+    problems = _glob_problems(main, matches.refused, matches.empty, list(patterns))
     first_file: dict[str, str] = {}
-    for path in priority_file_paths(scenario_path, patterns):
+    for path in matches.files:
         try:
             source = read_source(path, "priorities")
         except ScenarioError as exc:
             problems += exc.problems
+            continue
+        if not isinstance(source.data, dict) or "office" not in source.data:
+            problems.append(Problem(source.file, None, None, "", None,
+                                    "not a pocplan priorities file (it has no 'office' key), "
+                                    "so its content is not shown",
+                                    "narrow priority_files to the office files, or add "
+                                    "office: to this file"))
             continue
         submission, found = validate_model(PrioritySubmission, source)
         problems += found
@@ -135,6 +139,20 @@ def _load_office_files(scenario_path: Path,
         first_file.setdefault(submission.office, source.file)
         offices.append(_OfficeFile(source, submission))
     return offices, problems
+
+
+def _glob_problems(main: Source, refused: Iterable[Refusal], empty: Iterable[int],
+                   patterns: list[str]) -> list[Problem]:
+    """Globs refused or leading outside the scenario's folder (errors), and globs that
+    match nothing (a warning: office priorities may have been left behind)."""
+    problems = [main.problem(("priority_files", r.index), r.message, r.fix) for r in refused]
+    problems += [main.problem(("priority_files", i), f"glob '{patterns[i]}' matches no file, "
+                              "so no office priorities come from it",
+                              "check that the office files were copied with the scenario and "
+                              "that the scenario is opened from its own folder",
+                              severity="warning")
+                 for i in empty]
+    return problems
 
 
 def _imply_office(submission: PrioritySubmission,
@@ -178,10 +196,16 @@ def load_priority_submission(path: str | Path,
 
 
 def check_priority_submission(
-        path: str | Path,
-        loaded: LoadedScenario | None = None) -> tuple[PrioritySubmission, tuple[Problem, ...]]:
-    """`load_priority_submission`, also returning the warnings about the submitted file."""
-    source = read_source(Path(path), "priorities")
+        path: str | Path, loaded: LoadedScenario | None = None, *,
+        raw: bytes | None = None) -> tuple[PrioritySubmission, tuple[Problem, ...]]:
+    """`load_priority_submission`, also returning the warnings about the submitted file.
+    With `raw`, those bytes are checked (already read from `path`).
+
+    Against `loaded`, every error of the merged scenario counts, wherever it is found (a
+    clash may be reported on the other office's file): `loaded` itself loaded cleanly, so
+    each one comes from this submission. Only warnings about the submitted file are kept."""
+    source = (read_source(Path(path), "priorities") if raw is None
+              else source_from_bytes(Path(path), raw, "priorities"))
     submission, problems = validate_model(PrioritySubmission, source)
     if submission is None:
         raise ScenarioError(problems)
@@ -190,7 +214,8 @@ def check_priority_submission(
         problems += _submission_alone(submission, source)
     elif not problems:
         ctx = _replace_office(loaded, submission, source)
-        problems = [p for p in run_checks(ctx) if p.file == source.file]
+        problems = [p for p in run_checks(ctx)
+                    if p.file == source.file or p.severity == "error"]
     _raise_errors(problems)
     return submission, tuple(sorted_problems(problems))
 

@@ -215,6 +215,9 @@ def _bound_message(err_type: str, ctx: Mapping[str, Any], path: KeyPath, name: s
 def _type_message(err_type: str, value: Any, ctx: Mapping[str, Any], path: KeyPath,
                   name: str, label: str, shown: str,
                   err: Mapping[str, Any]) -> tuple[str, str]:
+    if isinstance(value, bool) and err_type in ("int_type", "float_type"):
+        return (f"{label} must be a number, got {shown} (a yes/no value)",
+                "write a number; true, yes and on are yes/no values, not 1")
     if err_type in ("int_type", "int_parsing", "int_from_float"):
         if isinstance(value, str):
             return f"{label} must be a whole number, got {shown}", "write it without quotes"

@@ -194,6 +194,25 @@ def read_source(path: Path,
     return Source(path, file, hashlib.sha256(raw).hexdigest(), data, marks)
 
 
+def read_input_bytes(path: Path) -> bytes:
+    """The bytes of an input file, or ScenarioError: a regular file only (a FIFO or a device
+    is refused without being opened), its size checked before reading, at most
+    MAX_FILE_BYTES read whatever it says."""
+    return _read_bytes(path, str(path))
+
+
+def source_from_bytes(path: Path, raw: bytes,
+                      what: Literal["scenario", "priorities", "mapping"]) -> Source:
+    """`read_source` of bytes already read (by `read_input_bytes`)."""
+    file = str(path)
+    if len(raw) > MAX_FILE_BYTES:
+        raise failure(file, f"the file is {len(raw):,} bytes, over the limit of "
+                      f"{MAX_FILE_BYTES:,} bytes (MAX_FILE_BYTES)",
+                      "scenario and priority files are tens of KB: check this is the right file")
+    data, marks = _parse(_decode(raw, file, what), file, what)
+    return Source(path, file, hashlib.sha256(raw).hexdigest(), data, marks)
+
+
 def _read_bytes(path: Path, file: str) -> bytes:
     try:
         if not path.exists():

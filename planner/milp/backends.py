@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from planner.domain import interrupt
 from planner.milp.linear import LinearModel
 from planner.milp.status import SolveStatus
 
@@ -167,8 +168,11 @@ def solve_highs(model: LinearModel, *, time_limit: float, seed: int,
         h.setSolution(solution)
     if progress is not None:
         _subscribe_progress(h, progress)
+    # cancelSolve (the watchdog, Ctrl-C) only stops a run that checks for it: highspy's
+    # interrupt callbacks do, and raise nothing themselves.
+    h.HandleUserInterrupt = True
     with watchdog(time_limit, h.cancelSolve):
-        h.run()
+        interrupt.native(h.run, h.cancelSolve)
     status = h.getModelStatus()
     info = h.getInfo()
     S = highspy.HighsModelStatus
@@ -233,8 +237,8 @@ def solve_cbc(model: LinearModel, *, time_limit: float, seed: int,
         for x, value in zip(xs, start, strict=True):
             x.setInitialValue(round(value) if x.cat == pulp.LpInteger else value)
     started = time.perf_counter()
-    with native_call():
-        prob.solve(solver)
+    with native_call():  # CBC is a child process: Ctrl-C reaches it from the terminal
+        interrupt.native(lambda: prob.solve(solver), None)
     out_of_time = time.perf_counter() - started >= 0.95 * time_limit
     sol_status = prob.sol_status
     values = [x.varValue if x.varValue is not None else 0.0 for x in xs]
@@ -290,7 +294,9 @@ def solve_cpsat(model: LinearModel, *, time_limit: float, seed: int,
     solver.parameters.repair_hint = True
     callback = _CpsatProgress(progress) if progress is not None else None
     with watchdog(time_limit, solver.stop_search):
-        status = solver.solve(cp, callback) if callback else solver.solve(cp)
+        status = interrupt.native(
+            lambda: solver.solve(cp, callback) if callback else solver.solve(cp),
+            solver.stop_search)
     values = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = [solver.value(x) / scale[i] for i, x in enumerate(xs)]

@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from models.base import is_control
+
 REPORT_WIDTH = 120
 """Width of the terminal report when it is not written to a terminal and COLUMNS is unset."""
 
@@ -29,12 +31,20 @@ def consoles() -> tuple[Console, Console]:
     return out, Console(stderr=True, soft_wrap=True)
 
 
+def printable(text: str) -> str:
+    """`text` with every control character written out (`\\x1b`, `\\u202e`), so nothing
+    quoted from an input file can drive the terminal (a title, a cleared screen)."""
+    return "".join(c if not is_control(c) else
+                   (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+                   for c in text)
+
+
 def print_error(message: str, details: Iterable[str] = ()) -> None:
     """`error: message` and its details, one bullet each, on stderr."""
     err = Console(stderr=True, soft_wrap=True)
-    err.print(Text.assemble(("error: ", "bold red"), message), highlight=False)
+    err.print(Text.assemble(("error: ", "bold red"), printable(message)), highlight=False)
     for detail in details:
-        first, *rest = str(detail).splitlines() or [""]
+        first, *rest = printable(str(detail)).splitlines() or [""]
         err.print(Text(f"  - {first}"), highlight=False)
         for line in rest:
             err.print(Text(f"    {line}"), highlight=False)
@@ -43,11 +53,11 @@ def print_error(message: str, details: Iterable[str] = ()) -> None:
 def print_warnings(err: Console, warnings: Iterable[object], label: str = "warning") -> None:
     """One yellow line per warning (or note) on stderr."""
     for warning in warnings:
-        err.print(Text(f"{label}: {warning}", style="yellow"), highlight=False)
+        err.print(Text(printable(f"{label}: {warning}"), style="yellow"), highlight=False)
 
 
 def print_line(err: Console, text: str) -> None:
-    err.print(text, highlight=False)
+    err.print(printable(text), highlight=False)
 
 
 def rendered_text(render: Callable[[Console], None], width: int) -> str:

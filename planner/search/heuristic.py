@@ -24,6 +24,7 @@ The returned plan is checked with `evaluate`; an invalid one is a bug (`Heuristi
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -86,6 +87,19 @@ class _Draft:
         """One more (or `extra` more) sortie of u to h in t stays within its hours."""
         flown = self.hours(u, t) + extra * self.instance.sortie_hours(u, h)
         return flown <= self.instance.units[u].flight_hours_per_week + HOURS_SLACK
+
+    def room(self, u: str, h: str, t: int, wanted: int) -> int:
+        """How many of `wanted` more sorties of u to h in t fit its hours: found from the
+        hours left in one step, not by adding sorties one at a time (a unit with 168 h
+        and short sorties would take thousands of steps)."""
+        left = (self.instance.units[u].flight_hours_per_week + HOURS_SLACK
+                - self.hours(u, t))
+        n = max(0, min(wanted, math.floor(left / self.instance.sortie_hours(u, h))))
+        while n > 0 and not self.fits(u, h, t, extra=n):  # float edges: a step or two
+            n -= 1
+        while n < wanted and self.fits(u, h, t, extra=n + 1):
+            n += 1
+        return n
 
     # -------------------------------------------------------------- edits
     def assign(self, u: str, h: str, t: int, mission: str | None = None) -> None:
@@ -249,9 +263,10 @@ def _escort_week(draft: _Draft, mission: MissionInfo, t: int) -> bool:
             air_need -= moved
     helicopters = sorted(instance.air_units, key=lambda u: (instance.sortie_hours(u.id, h), u.id))
     for unit in helicopters:
-        while air_need > 0 and instance.air_ok(unit.id, h, t) and draft.fits(unit.id, h, t):
-            draft.sorties[unit.id, h, t, "escort"] += 1
-            air_need -= 1
+        if air_need > 0 and instance.air_ok(unit.id, h, t):
+            n = draft.room(unit.id, h, t, air_need)
+            draft.sorties[unit.id, h, t, "escort"] += n
+            air_need -= n
     return air_need <= 0
 
 
@@ -264,5 +279,6 @@ def _show_of_force(draft: _Draft) -> None:
                                 if instance.air_ok(unit.id, h, t)),
                                key=lambda h: (-instance.total_risk[h, t], h))
             for h in reachable:
-                while draft.fits(unit.id, h, t):
-                    draft.sorties[unit.id, h, t, "show_of_force"] += 1
+                n = draft.room(unit.id, h, t, instance.max_sorties(unit.id, h))
+                if n:
+                    draft.sorties[unit.id, h, t, "show_of_force"] += n

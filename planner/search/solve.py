@@ -326,9 +326,12 @@ def _run(backend: str, model: LinearModel, time_limit: float, options: SolveOpti
 def _fallback(backend: str, outcome: BackendResult, seconds: float, build_seconds: float,
               heuristic: Plan | None, heuristic_eval: Evaluation | None,
               allow: bool) -> SolveResult:
-    """No solver plan in time: the staff heuristic's plan, labelled feasible, if it exists."""
+    """No solver plan: the staff heuristic's plan, if it exists, labelled feasible after a
+    time-out and `error` after a solver failure (a failed solve is never reported as a
+    feasible one)."""
     if allow and heuristic is not None and heuristic_eval is not None:
-        return SolveResult(backend, SolveStatus.FEASIBLE, heuristic, heuristic_eval, outcome.bound,
+        status = SolveStatus.ERROR if outcome.status == SolveStatus.ERROR else SolveStatus.FEASIBLE
+        return SolveResult(backend, status, heuristic, heuristic_eval, outcome.bound,
                            gap_of(outcome.bound, heuristic_eval.score), seconds, build_seconds,
                            f"{outcome.message or outcome.status}; returning the staff "
                            "heuristic's plan", heuristic=heuristic,
