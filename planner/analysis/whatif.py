@@ -65,6 +65,8 @@ METRIC_LABELS = {
     "ied_exposure": "IED exposure", "engagement_exposure": "Engagement exposure",
     "distinction_penalty": "Distinction penalty", "colocation_weeks": "Co-located unit-weeks",
     "baseline_risk": "Baseline risk", "unit_weeks": "Unit-weeks", "sorties": "Sorties",
+    "attraction_exposure": "Attraction exposure", "resupply_exposure": "Resupply exposure",
+    "reserve_value": "Reserve value",
 }
 """The docs/output-contract.md metrics in order, as the side-by-side table names them."""
 
