@@ -149,6 +149,28 @@ def test_optimum_equals_brute_force_enumeration(seed):
     assert result.score == pytest.approx(brute_force_optimum(instance), abs=EXACT)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("seed", "weeks", "kinds"), [
+    # seeds whose optimum has, between them, posts of two under the small-post rule (17,
+    # 12, 33), attraction and resupply (27, 38, 34), civilian effects (38, 33, 34), reserves
+    (17, 3, ("infantry_company", "qrf_company")),
+    (27, 3, ("infantry_company", "qrf_company")),
+    (38, 3, ("infantry_company", "qrf_company")),
+    (12, 2, ("infantry_company", "fpu", "qrf_company")),
+    (33, 2, ("infantry_company", "fpu", "qrf_company")),
+    (34, 2, ("infantry_company", "fpu", "qrf_company")),
+])
+def test_optimum_equals_brute_force_enumeration_with_v2_on(seed, weeks, kinds):
+    """Every v2 addition on (tests/factory.py `with_v2`): small posts, the police ceiling,
+    attraction, resupply, reserves, handover quality, escort tiers, civilian effects."""
+    data = random_scenario(seed, hotspots=2, weeks=weeks, kinds=kinds, v2=True)
+    instance = instance_of(data)
+    assert instance.v2_active
+    result = solve(instance, options("highs"))
+    assert result.status == "optimal"
+    assert result.score == pytest.approx(brute_force_optimum(instance), abs=EXACT)
+
+
 # ---------------------------------------------------------------------- metamorphic
 def optimum(data) -> float:
     result = solve(instance_of(data), options("highs"))
