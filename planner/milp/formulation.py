@@ -632,16 +632,16 @@ def reserve_value(f: Formulation) -> None:
                 values = inst.reserve_reach(b, kind, t)[:len(units)]
                 if not values:
                     continue
-                used = assigned[b, kind, t]
+                used, count = assigned[b, kind, t], len(units)
                 slots = []
                 for j, value in enumerate(values, start=1):
                     slots.append(m.var(
                         f"reserve[{_key(b, kind.value, t, j)}]", 0, 1, integer=False,
                         objective=weight * value,
-                        define=lambda x, used=used, n=len(units), j=j:
+                        define=lambda x, used=used, n=count, j=j:
                             float(n - sum(round(x[v]) for v in used) >= j)))
                 m.row(f"reserve_slots[{_key(b, kind.value, t)}]",
-                      [(v, 1.0) for v in slots + used], upper=len(units))
+                      [(v, 1.0) for v in slots + used], upper=count)
 
 
 RULES: tuple[Callable[[Formulation], None], ...] = (
