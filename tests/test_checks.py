@@ -388,8 +388,8 @@ def test_hotspot_open_to_ground(tmp_path):
     assert problems(tmp_path, text) == [
         "scen.yaml:11:95: warning: hotspots[VILLAGE].ground_closed_weeks: VILLAGE is closed "
         "to ground movement in every week of the horizon: no presence, secure area or ground "
-        "escort is possible there, only sorties. Fix: check the closure windows (a seasonal closure "
-        "rarely covers a whole quarter), or plan it by air knowingly"]
+        "escort is possible there, only sorties. Fix: check the closure windows (a seasonal "
+        "closure rarely covers a whole quarter), or plan it by air knowingly"]
     assert problems(tmp_path, text.replace("[3, 4]]", "[3, 3]]")) == []
 
 
