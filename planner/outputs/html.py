@@ -27,13 +27,13 @@ from planner.outputs import charts
 from planner.outputs.basemap import BOUNDARY_SOURCE
 from planner.outputs.documents import Outcome, PlanEntry, assumptions
 from planner.outputs.report import (
-    TRADEOFF_COLUMNS,
     accounts_by_office,
     horizon_text,
     mission_rows,
     sentence,
     solver_text,
     tradeoff_cells,
+    tradeoff_columns,
     tradeoff_notes,
     tradeoff_rows,
     unit_codes,
@@ -247,8 +247,10 @@ INTERVALS_NOTE = ("Differences between COAs are shown as point values; the inter
 def tradeoffs_section(outcome: Outcome, entry: PlanEntry, figures: Figures,
                       intervals: Mapping[str, tuple[float, float]] | None = None) -> str:
     rows = tradeoff_rows(outcome)
-    table = _table(TRADEOFF_COLUMNS, [[label, *tradeoff_cells(row)] for label, row in rows],
-                   numeric=range(1, len(TRADEOFF_COLUMNS)),
+    columns = tradeoff_columns(outcome.instance)
+    table = _table(columns, [[label, *tradeoff_cells(row, outcome.instance.v2_active)]
+                             for label, row in rows],
+                   numeric=range(1, len(columns)),
                    row_class=["reference" if label == "staff" else None for label, _ in rows])
     notes = "\n".join(f"<li>{esc(line.strip())}</li>" for line in tradeoff_notes(outcome))
     caption = ("The score's terms per COA (signed score points, evaluation contract v1): "
