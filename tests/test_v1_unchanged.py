@@ -3,13 +3,12 @@
 byte, those recorded from the v1 code (tests/fixtures/golden_v1/), apart from the three v2
 metrics, which are present and 0.
 
-The flagship itself now turns v2 on; its v1 text is kept as
-tests/fixtures/central_mali_2018_v1.yaml (run next to the flagship's office files)."""
+The flagship itself now turns v2 on; its v1 text and office files are kept in
+tests/fixtures/central_mali_2018_v1/."""
 
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from typer.testing import CliRunner
@@ -26,7 +25,8 @@ CASES = {
     "examples_tiny_hand": ("docs/contract/examples/tiny_hand.yaml", "heuristic"),
     "fixtures_minimal": ("tests/fixtures/minimal.yaml", "heuristic"),
     "offices_scenario_scenario": ("tests/fixtures/offices_scenario/scenario.yaml", "heuristic"),
-    "scenarios_central_mali_2018": ("tests/fixtures/central_mali_2018_v1.yaml", "heuristic"),
+    "scenarios_central_mali_2018": ("tests/fixtures/central_mali_2018_v1/central_mali_2018.yaml",
+                                    "heuristic"),
 }
 
 
@@ -37,12 +37,9 @@ def _without_v2(metrics: dict) -> dict:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_v1_outputs_are_unchanged_with_v2_off(case, tmp_path):
+def test_v1_outputs_are_unchanged_with_v2_off(case):
     path, solver = CASES[case]
     source = REPO / path
-    if case == "scenarios_central_mali_2018":   # beside its offices/, as the flagship was
-        shutil.copytree(REPO / "scenarios" / "offices", tmp_path / "offices")
-        source = shutil.copy(source, tmp_path / "central_mali_2018.yaml")
     done = CliRunner().invoke(cli.app, ["plan", str(source), "--solver", solver, "-k",
                                         "2" if solver == "highs" else "1", "--price-limit",
                                         "0", "--time-limit", "20", "--format", "json"],
