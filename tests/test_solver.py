@@ -51,6 +51,20 @@ def test_tiny_hand_optimum_on_every_backend(tiny_hand, solver):
                       ("INF-1", "VILLAGE", 3, "presence"), ("INF-1", "VILLAGE", 4, "presence")}
 
 
+@pytest.mark.parametrize("solver", ["highs", "cbc", "cpsat"])
+def test_tiny_v2_optimum_on_every_backend(solver):
+    """docs/contract/examples/tiny_v2.yaml: the optimum derived by hand (89.5) is unique:
+    INF-1 at TOWN all three weeks escorting M1 in week 1, the QRF kept ready at the camp."""
+    instance = Instance.build(load_scenario(
+        REPO / "docs" / "contract" / "examples" / "tiny_v2.yaml").scenario)
+    result = solve(instance, options(solver))
+    assert result.status == "optimal"
+    assert result.score == pytest.approx(89.5, abs=EXACT)
+    assert {(a.unit, a.hotspot, a.week, a.task) for a in result.plan.assignments} == {
+        ("INF-1", "TOWN", t, "presence") for t in (1, 2, 3)}
+    assert [(m.priority, m.start_week) for m in result.plan.missions] == [("M1", 1)]
+
+
 def test_model_objective_equals_evaluator_score_for_any_plan(tiny_hand):
     """The warm-start completion of a plan prices it exactly as the evaluator does."""
     f = build_formulation(tiny_hand)
