@@ -268,7 +268,8 @@ def _send_group(draft: _Draft, h: str) -> bool:
                    key=lambda u: (instance.distance(u.id, h), u.id))
     for lead in units:
         free = [t for t in open_weeks if instance.presence_ok(lead.id, h, t)
-                and draft.spare(lead.id, t, keep_escorts=True)]
+                and draft.spare(lead.id, t, keep_escorts=True)
+                and not _reserve_worth_more(draft, lead.id, h, t)]
         run = _longest_stay(instance, free, covered)
         if not run:
             continue
@@ -283,7 +284,8 @@ def _send_group(draft: _Draft, h: str) -> bool:
             if other.id in group:
                 continue
             if all(instance.presence_ok(other.id, h, t)
-                   and draft.spare(other.id, t, keep_escorts=True) for t in run):
+                   and draft.spare(other.id, t, keep_escorts=True)
+                   and not _reserve_worth_more(draft, other.id, h, t) for t in run):
                 for t in run:
                     draft.assign(other.id, h, t)
                 group.append(other.id)
@@ -305,9 +307,15 @@ def _reserve_worth_more(draft: _Draft, u: str, h: str, t: int) -> bool:
                if (v, t) not in draft.ground)
     reach = instance.reserve_reach(info.base, info.spec.kind, t)
     kept = factor * reach[free - 1] if 1 <= free <= len(reach) else 0.0
-    gained = instance.policy.weights.harm * sum(
+    weights = instance.policy.weights
+    gained = weights.harm * sum(
         instance.risk(h, c, t) * min(instance.caps[c], info.spec.effects.get(c, 0.0))
         for c in instance.caps)
+    # what holding the post costs besides: a share of the attraction (R13) it draws and
+    # the unit's own resupply convoy (R14)
+    gained -= (weights.attraction * instance.policy.attraction_factor
+               * instance.attraction_risk(h, t) / instance.small_post_min(h, t))
+    gained -= weights.resupply * instance.resupply_cost(info.base, h, t)
     return kept > gained
 
 
