@@ -342,3 +342,17 @@ def test_heuristic_completes_a_pinned_post_under_the_small_post_rule(make_instan
     assert {(a.unit, a.week) for a in plan.assignments if a.hotspot == "VILLAGE"} == {
         (u, t) for u in ("INF-1", "QRF-1") for t in (1, 2, 3)}
     assert evaluate(inst, plan).valid
+
+
+def test_heuristic_holds_no_lone_post_that_draws_more_attacks_than_it_averts(make_instance):
+    data = _tiny_v2(reserve_factor=0.0, small_post={"min_units": 1})
+    data["priorities"] = []
+    data["hotspots"][1]["threats"][1] = {"category": "terrorist_attacks", "probability": 5,
+                                         "impact": 5}
+    # VILLAGE: a lone company averts 0.30 x 48 + 0.05 x 75 = 18.15 a week; at 0.5 its
+    # presence draws 0.5 x 75 = 37.5, at 0.1 only 7.5 (+ a convoy of 13.9 after week 1)
+    drawn = staff_heuristic(make_instance(data))
+    assert not [a for a in drawn.assignments if a.hotspot == "VILLAGE"]
+    data["policy"] |= {"attraction_factor": 0.05, "resupply_weeks": 0}
+    held = staff_heuristic(make_instance(data))
+    assert [a for a in held.assignments if a.hotspot == "VILLAGE"]

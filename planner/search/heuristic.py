@@ -9,8 +9,10 @@ In order, deterministically (ties broken by id, then by week):
    presence-capable ground unit that can stay (among equally near ones, the one that would
    stay longest without moving, pinned weeks included), for the longest run of weeks it can
    (availability, range, closures, forbid pins, distinction: forbid and the garrison floor
-   checked every week; v2: the police ceiling, no lone unit under the small-post rule, and a
-   reserve stays home when it is worth more there than its effects at the hotspot),
+   checked every week; v2: the police ceiling, no lone unit under the small-post rule, a
+   reserve stays home when it is worth more there than its effects at the hotspot, and a
+   lone post is held only where its effects outweigh the attacks it draws and its convoys,
+   or a secure area wants it),
    skipping runs that would make a stay shorter than min_stay_weeks
    (unless the stay covers the whole horizon). Pass over the hotspots again while units
    are left, filling their uncovered weeks. Escort teams are kept free for escorts: here
@@ -173,7 +175,8 @@ def _send_unit(draft: _Draft, h: str, keep_escorts: bool) -> bool:
                 and instance.presence_ok(unit.id, h, t)
                 and instance.small_post_min(h, t) == 1
                 and draft.spare(unit.id, t, keep_escorts)
-                and not _reserve_worth_more(draft, unit.id, h, t)]
+                and not _reserve_worth_more(draft, unit.id, h, t)
+                and _post_pays(instance, unit.id, h, t)]
         run = _longest_stay(instance, free, covered)
         if run:
             key = (instance.distance(unit.id, h), -_own_stay(draft, unit.id, h, run), unit.id)
@@ -293,6 +296,23 @@ def _send_group(draft: _Draft, h: str) -> bool:
             return True
         draft.restore(saved)
     return False
+
+
+def _post_pays(instance: Instance, u: str, h: str, t: int) -> bool:
+    """R13/R14: a lone post at h in t is worth holding when what u averts there exceeds
+    the attacks its presence draws and its resupply convoy, or when a secure_area
+    priority wants presence there that week (always, with both rules off)."""
+    weights, policy = instance.policy.weights, instance.policy
+    cost = (weights.attraction * policy.attraction_factor * instance.attraction_risk(h, t)
+            + weights.resupply * instance.resupply_cost(instance.units[u].base, h, t))
+    if cost <= 0 or any(a.hotspot == h and t in a.window
+                        for a in instance.secure_areas.values()):
+        return True
+    spec = instance.units[u].spec
+    gained = weights.harm * sum(instance.risk(h, c, t)
+                                * min(instance.caps[c], spec.effects.get(c, 0.0))
+                                for c in instance.caps)
+    return gained > cost
 
 
 def _reserve_worth_more(draft: _Draft, u: str, h: str, t: int) -> bool:
