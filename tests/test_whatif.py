@@ -440,3 +440,17 @@ def test_whatif_marginal_json_through_the_cli():
     assert all(m["value"] >= 0 for m in doc["marginal"])
     jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text("utf-8"))).validate(
         doc["baseline"])
+
+
+def test_v2_policy_keys_can_be_changed_including_one_small_post_field(tutorial):
+    variant = apply_changes(tutorial, parse_changes(policies=[
+        "reserve_factor=0.2", "state_handover=does_not_count", "small_post.min_units=2",
+        "resupply_weeks=2"]))
+    policy = variant.scenario.policy
+    assert (policy.reserve_factor, policy.state_handover, policy.resupply_weeks) == \
+        (0.2, "does_not_count", 2)
+    assert (policy.small_post.threat, policy.small_post.min_units) == (16, 2)
+    assert refused(tutorial, policies=["small_post.min_units=0"]) == [
+        "--policy 'small_post.min_units=0': small_post.min_units: input should be greater "
+        "than or equal to 1. Fix: see docs/scenario-format.md for the policy keys and their "
+        "ranges"]

@@ -506,7 +506,7 @@ class _Editor:
             self.refuse(change, f"{key} is a map", f"set one entry: {key}.NAME=VALUE"
                         + (" (or --weight NAME=VALUE)" if key == "weights" else ""))
             return
-        if sub and key not in ("weights", "mitigation_caps"):
+        if sub and key not in ("weights", "mitigation_caps", "small_post"):   # v2: small_post
             self.refuse(change, f"policy key '{key}' has no entries", f"write {key}=VALUE")
             return
         if key == "weights":
