@@ -77,3 +77,15 @@ def test_v1_report_has_no_v2_columns_or_reserves():
               "--assumptions")
     assert "Attract." not in out and "Reserves ready" not in out
     assert "reserves (R16)" not in out
+
+
+def test_flagship_turns_v2_on_and_reports_reserves_and_the_new_exposures():
+    flagship = REPO / "scenarios" / "central_mali_2018.yaml"
+    out = run("plan", flagship, "--solver", "heuristic", "-k", "1", "--price-limit", "0")
+    assert "Attract." in out and "Resup." in out and "Reserve" in out
+    assert "Reserves ready at base in COA 1" in out and "qrf_company at SEV" in out
+    checked = run("validate", flagship)
+    closed = [line for line in checked.splitlines() if "closed to ground movement in every" in
+              line]
+    assert [("NOUH_BOZO" in line, "YOUWAROU" in line) for line in closed] == [
+        (True, False), (False, True)]
