@@ -1,7 +1,7 @@
 """pocplan: ranked protection-of-civilians operation plans from the command line.
 
 The entry point only: the commands live in `planner/commands/` (`plan.py`: validate,
-schema, plan; `whatif.py`; `priorities.py`), their shared helpers and exit codes in
+schema, plan; `whatif.py`; `priorities.py`; `replan.py`), their shared helpers and exit codes in
 `planner/commands/common.py`. Machine output goes to stdout and nothing else does;
 everything human (progress, problems, notes) goes to stderr.
 """
@@ -15,6 +15,9 @@ import typer
 from planner.commands import events as events_commands
 from planner.commands import plan as plan_commands
 from planner.commands import priorities as priorities_commands
+from planner.commands import replan as replan_commands
+from planner.commands import robustness as robustness_commands
+from planner.commands import sweep as sweep_commands
 from planner.commands import whatif as whatif_commands
 from planner.commands.common import ExitCode
 
@@ -49,7 +52,8 @@ def _root(
     """pocplan: decision support for protection-of-civilians operations planning."""
 
 
-COMMANDS = (plan_commands, whatif_commands, priorities_commands, events_commands)
+COMMANDS = (plan_commands, whatif_commands, priorities_commands, events_commands,
+            replan_commands, robustness_commands, sweep_commands)
 """Modules adding commands; each defines `register(app: typer.Typer)`."""
 
 for _module in COMMANDS:

@@ -337,6 +337,18 @@ class Commitment(InputModel):
     """require: the unit must be there; forbid: it must not be."""
 
 
+class Assessment(InputModel):
+    """Another office's view of the threats (docs/scenario-format.md §9): it replaces the
+    whole threat list of each hotspot it names; the hotspots it does not name keep theirs."""
+
+    id: Identifier
+    """Assessment id, unique among assessments; not `base` (the scenario's own threats)."""
+    source: str | None = None
+    """Who made the assessment, and when (display only)."""
+    threats: dict[Identifier, list[Threat]]
+    """Hotspot id → its threats under this assessment (the fields of `hotspots[].threats`)."""
+
+
 class Scenario(InputModel):
     """A pocplan scenario, format v1 (docs/scenario-format.md)."""
 
@@ -360,6 +372,8 @@ class Scenario(InputModel):
     """Globs of office priority files, relative to the scenario file."""
     commitments: list[Commitment] = []
     """Planners' pins: require or forbid a unit at a hotspot."""
+    assessments: list[Assessment] = []
+    """Competing threat assessments; every plan is also scored under each (§9)."""
 
 
 class PrioritySubmission(InputModel):

@@ -412,3 +412,34 @@ def test_v2_keys_are_checked_where_they_are_written(tmp_path):
     assert problems(tmp_path, typo) == [
         "scen.yaml:4:16: policy.small_post: unknown key 'min_unit'. Fix: did you mean "
         "'min_units'?"]
+
+
+def test_assessments_well_formed(tmp_path):
+    block = ("assessments:\n"
+             "  - {id: JMAC, threats: {TOWN: [{category: banditry, probability: 2, "
+             "impact: 3}]}}\n")
+    assert problems(tmp_path, BASE + block) == []
+    bad = ("assessments:\n"
+           "  - {id: base, threats: {}}\n"
+           "  - {id: JMAC, threats: {TOWNN: []}}\n"
+           "  - id: JMAC\n"
+           "    threats:\n"
+           "      VILLAGE:\n"
+           "        - {category: banditry, probability: 2, impact: 3, weeks: [3, 2]}\n"
+           "        - {category: banditry, probability: 2, impact: 3, weeks: [2, 5]}\n"
+           "        - {category: intercommunal, probability: 2, impact: 3, weeks: [1, 2]}\n"
+           "        - {category: intercommunal, probability: 1, impact: 3, weeks: [2, 3]}\n")
+    assert problems(tmp_path, BASE + bad) == [
+        "scen.yaml:13:10: assessments[base].id: assessment id 'base' is reserved for the "
+        "scenario's own threats. Fix: give the assessment another id",
+        "scen.yaml:14:26: assessments[1].threats.TOWNN (JMAC): assessment JMAC names unknown "
+        "hotspot 'TOWNN'. Fix: did you mean 'TOWN'? The hotspots are: TOWN, VILLAGE",
+        "scen.yaml:15:9: assessments[2].id (JMAC): duplicate assessment id 'JMAC', already "
+        "used at line 14. Fix: give each assessment its own id",
+        "scen.yaml:18:66: assessments[2].threats.VILLAGE[0].weeks (JMAC): window [3, 2] runs "
+        "backwards: its first week comes after its last. Fix: write [2, 3]",
+        "scen.yaml:19:66: assessments[2].threats.VILLAGE[1].weeks (JMAC): window [2, 5] ends "
+        "after the horizon's last week (4). Fix: end it by week 4, or lengthen horizon.weeks",
+        "scen.yaml:21:11: assessments[2].threats.VILLAGE[3] (JMAC): intercommunal is assessed "
+        "twice at VILLAGE in week 2 by assessment JMAC (also threats[2], line 20). Fix: give "
+        "each assessment of a category its own weeks, or keep one"]

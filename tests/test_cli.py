@@ -505,9 +505,16 @@ def test_every_command_module_registers_on_the_app():
     through `register(app)`."""
     names = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
     groups = {g.name for g in cli.app.registered_groups}
-    assert {"validate", "schema", "plan", "whatif"} <= names
+    assert {"validate", "schema", "plan", "whatif", "replan", "robustness", "sweep"} <= names
     assert {"priorities", "import"} <= groups
-    assert len(cli.COMMANDS) == 4
+    import importlib
+    import pkgutil
+
+    import planner.commands
+    registering = {m.name for m in pkgutil.iter_modules(planner.commands.__path__)
+                   if hasattr(importlib.import_module(f"planner.commands.{m.name}"),
+                              "register")}
+    assert registering == {m.__name__.rsplit(".", 1)[1] for m in cli.COMMANDS}
 
 
 def test_priority_accounts_come_from_the_priorities_module(monkeypatch):

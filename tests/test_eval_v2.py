@@ -265,3 +265,36 @@ def test_v2_active_only_when_a_v2_key_leaves_its_default(make_instance):
                              ).v2_active
     assert make_instance(policy={"small_post": {"min_units": 2}}).v2_active
     assert make_instance(unit_types={"fpu": {"reserve": False}}).v2_active
+
+
+# ---------------------------------------------------------------- with threat assessments
+JMAC_HIGHER = [{"id": "JMAC", "threats": {
+    "NEAR": [{"category": "terrorist_attacks", "probability": 5, "impact": 5}],
+    "FAR": [{"category": "armed_group_abuse", "probability": 5, "impact": 5},
+            {"category": "terrorist_attacks", "probability": 5, "impact": 5}]}}]
+
+
+def test_v2_hard_rules_are_judged_under_the_base_threats_only(make_instance, make_plan):
+    """§9: small posts and the police ceiling depend on threats, and are judged under
+    `base`; an assessment only prices the plan (its attraction, resupply, reserves)."""
+    from planner.domain.assessments import assessment_instances
+    from planner.milp.robust import robust_model
+    from planner.rules.assessments import assessment_scores
+    inst = make_instance(units=[*UNITS, QRF], assessments=JMAC_HIGHER,
+                         unit_types={"fpu": {"max_threat": 2}},
+                         policy={"small_post": {"threat": 20, "min_units": 2},
+                                 "attraction_factor": 1.0, "reserve_factor": 0.5})
+    jmac = assessment_instances(inst)["JMAC"]
+    assert jmac.below_threat_ceiling("FPU-1", "NEAR", 1)          # base TA 2 ≤ 2
+    assert jmac.small_post_min("FAR", 1) == 2                     # base AGA 20 ≥ 20
+    assert jmac.small_post_min("NEAR", 1) == 1                    # JMAC's 25 does not count
+    plan = make_plan(assign=[("FPU-1", "NEAR", 1)])
+    assert evaluate(jmac, plan).valid and evaluate(inst, plan).valid
+    scores = assessment_scores(inst, plan)
+    assert scores["JMAC"] < scores["base"]                        # 25 drawn, not 2
+    rm = robust_model(assessment_instances(inst), "min")          # one shared model
+    for a, instance in assessment_instances(inst).items():
+        f = rm.formulation
+        values = f.model.complete(f.primary_values(plan))
+        got = sum(c * values[v] for v, c in rm.objectives[a].items())
+        assert got == pytest.approx(evaluate(instance, plan).score, abs=1e-9), a

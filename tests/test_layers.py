@@ -40,6 +40,8 @@ SEAMS = {
     "highspy": ("planner.milp.backends",),
     "pulp": ("planner.milp.backends",),
     "ortools": ("planner.milp.backends",),
+    "dask": ("planner.search.executor",),
+    "distributed": ("planner.search.executor",),
 }
 
 

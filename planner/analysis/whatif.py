@@ -47,12 +47,14 @@ from pydantic import ValidationError
 from models.base import UnitKind
 from models.plan import Assignment, Plan, Sortie
 from models.scenario import Commitment, Policy, Scenario, Unit, Weights
+from planner.analysis.replan import least_change
 from planner.domain.instance import Instance
 from planner.domain.text import weeks_phrase
 from planner.inputs.checks import run_checks
 from planner.inputs.loader import CheckContext, MarkIndex, Problem, Source
 from planner.milp.status import SolveStatus
 from planner.rules.evaluator import Evaluation, evaluate
+from planner.search.executor import Executor, Task
 from planner.search.ranking import mission_changes
 from planner.search.solve import SolveOptions, SolveResult, solve
 
@@ -626,6 +628,9 @@ class Comparison:
     moved: tuple[MovedAssignment, ...]
     mission_moves: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    least_change: Any = None
+    """With a change penalty: the variant's `planner.analysis.replan.ReplanResult` (its
+    changed unit-weeks against the baseline plan, each with its reason)."""
 
 
 KEPT_BASELINE = ("the variant's re-solve stopped below the baseline plan carried over to "
@@ -647,9 +652,12 @@ def solve_within(instance: Instance, options: SolveOptions,
 
 
 def compare(scenario: Scenario, variant: Variant, options: SolveOptions,
-            baseline: SolveResult | None = None) -> Comparison:
+            baseline: SolveResult | None = None, change_penalty: float = 0.0) -> Comparison:
     """Solve the scenario as given and as changed with the same seed, each within half the
-    time limit (the whole limit for the variant when `baseline` is given), and compare."""
+    time limit (the whole limit for the variant when `baseline` is given), and compare.
+    With `change_penalty` > 0 the variant is solved for least change against the baseline
+    plan (`planner.analysis.replan.least_change`): each unit-week that differs costs that
+    many points, so it shows what the change forces rather than a reshuffled plan."""
     started = time.perf_counter()
     base_instance = Instance.build(scenario)
     var_instance = Instance.build(variant.scenario)
@@ -657,13 +665,19 @@ def compare(scenario: Scenario, variant: Variant, options: SolveOptions,
         baseline = solve(base_instance, replace(options, time_limit=options.time_limit / 2))
     left = max(0.1, options.time_limit - (time.perf_counter() - started))
     seed = variant_seed(var_instance, baseline.plan, variant.changes)
-    result = solve_within(var_instance, replace(options, time_limit=left), seed)
+    least = None
+    if change_penalty > 0 and baseline.plan is not None:
+        result, least = least_change(var_instance, base_instance, baseline.plan, change_penalty,
+                                     replace(options, time_limit=left),
+                                     starts=(seed,) if seed is not None else ())
+    else:
+        result = solve_within(var_instance, replace(options, time_limit=left), seed)
     notes = [KEPT_BASELINE] if result.kept_start else []
     return Comparison(
         base_instance, var_instance, variant, baseline, result,
         metric_deltas(baseline.evaluation, result.evaluation),
         moved_assignments(base_instance, var_instance, baseline.plan, result.plan),
-        mission_moves(baseline.plan, result.plan), tuple(notes))
+        mission_moves(baseline.plan, result.plan), tuple(notes), least_change=least)
 
 
 def variant_seed(instance: Instance, plan: Plan | None,
@@ -805,12 +819,17 @@ def _fresh_id(stem: str, used: set[str]) -> str:
 
 def marginal_values(scenario: Scenario, options: SolveOptions, *,
                     on_start: Callable[[str, int, int], None] | None = None,
-                    on_done: Callable[[MarginalValue], None] | None = None) -> MarginalReport:
+                    on_done: Callable[[MarginalValue], None] | None = None,
+                    executor: Executor | None = None) -> MarginalReport:
     """The baseline, then each marginal change re-solved within an even share of what is
     left of the budget (the baseline gets the larger of a fair share and a fifth). Each
     addition is warm-started from the baseline plan, which stays valid with one more unit,
     so its value is never negative; a removal's value is clamped at 0 when a time-limited
-    baseline was beaten without the unit (noted)."""
+    baseline was beaten without the unit (noted).
+
+    With an `executor` (planner.search.executor) the re-solves are its tasks: each gets the
+    same fixed share, whatever the number of workers, so the values do not depend on where
+    they ran; more workers only finish sooner."""
     started = time.perf_counter()
     changes = marginal_changes(scenario)
     n = len(changes)
@@ -820,7 +839,10 @@ def marginal_values(scenario: Scenario, options: SolveOptions, *,
     baseline_share = max(options.time_limit / (n + 1), options.time_limit / 5)
     baseline = solve(base_instance, replace(options, time_limit=baseline_share))
     values = []
-    for i, change in enumerate(changes, start=1):
+    if executor is not None:
+        values = _marginals_on(executor, scenario, baseline, changes, options, started,
+                               on_start, on_done)
+    for i, change in enumerate(changes if executor is None else [], start=1):
         if on_start:
             on_start(_marginal_label(change), i, n)
         left = options.time_limit - (time.perf_counter() - started)
@@ -832,6 +854,22 @@ def marginal_values(scenario: Scenario, options: SolveOptions, *,
     ranked = sorted(values, key=lambda v: (isinstance(v.change, RemoveUnit), v.value is None,
                                            -(v.value or 0.0), v.label))
     return MarginalReport(baseline, tuple(ranked), time.perf_counter() - started)
+
+
+def _marginals_on(executor: Executor, scenario: Scenario, baseline: SolveResult,
+                  changes: Sequence[AddUnit | RemoveUnit], options: SolveOptions,
+                  started: float, on_start: Callable[[str, int, int], None] | None,
+                  on_done: Callable[[MarginalValue], None] | None) -> list[MarginalValue]:
+    """Every marginal re-solve as one executor task with a fixed share of the budget."""
+    n = len(changes)
+    left = options.time_limit - (time.perf_counter() - started)
+    share = replace(options, time_limit=max(0.1, left / max(1, n)), progress=None)
+    if on_start:
+        on_start(f"{n} change(s) on {executor.description}", 1, n)
+    shipped = replace(baseline, phases={})  # timings hold a lock: they stay here
+    tasks = [Task(f"marginal-{_marginal_label(c)}", _one_marginal, (scenario, shipped, c, share))
+             for c in changes]
+    return executor.run(tasks, on_done=(lambda i, v: on_done(v)) if on_done else None)
 
 
 def _marginal_label(change: AddUnit | RemoveUnit) -> str:

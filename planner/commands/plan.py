@@ -75,6 +75,14 @@ class Format(StrEnum):
     png = "png"
 
 
+class Robust(StrEnum):
+    """Robust objectives across threat assessments (docs/evaluation-contract.md §9)."""
+
+    min = "min"
+    mean = "mean"
+    regret = "regret"
+
+
 class SchemaKind(StrEnum):
     scenario = "scenario"
     priorities = "priorities"
@@ -117,22 +125,34 @@ def schema(
 
 def _plan_with_solver(loaded: LoadedScenario, instance: Instance, err: Console, *, plans: int,
                       solver: str, time_limit: float, seed: int,
-                      min_difference: int | None, price_limit: int) -> Outcome:
+                      min_difference: int | None, price_limit: int,
+                      robust: Robust | None = None) -> Outcome:
     from planner.milp.backends import SolverMissing
     from planner.search.ranking import rank_plans
+    from planner.search.robust import RobustUnavailable, rank_robust
     from planner.search.solve import SolveOptions
 
+    objective = f", robust: {robust.value}" if robust is not None else ""
     with solving(err, f"Planning {plans} COA(s) with {solver} "
-                      f"(limit {time_limit:g} s)") as progress:
+                      f"(limit {time_limit:g} s{objective})") as progress:
         options = SolveOptions(solver=solver, time_limit=time_limit, seed=seed,
                                progress=progress.update)
+        robust_ranking = None
         try:
-            ranked = rank_plans(instance, k=plans, min_difference=min_difference,
-                                options=options)
+            if robust is None:
+                ranked = rank_plans(instance, k=plans, min_difference=min_difference,
+                                    options=options)
+            else:
+                robust_ranking = rank_robust(instance, robust.value, k=plans,
+                                             min_difference=min_difference, options=options)
+                ranked = robust_ranking.ranked
         except SolverMissing as exc:
             raise solver_missing(solver, exc) from None
+        except RobustUnavailable as exc:
+            raise fail(ExitCode.USAGE, f"--robust {robust}: {exc}") from None
         accounts = _priority_accounts(instance, ranked, options, price_limit, progress)
-    return outcome_from_ranked(scenario_info(loaded), instance, ranked, accounts)
+    return outcome_from_ranked(scenario_info(loaded), instance, ranked, accounts,
+                               robust=robust_ranking)
 
 
 def _priority_accounts(instance: Instance, ranked: Any, options: Any, price_limit: int,
@@ -233,8 +253,16 @@ def plan(
                                "figures.", show_default=False)] = None,
     assumptions: Annotated[bool, typer.Option(
         "--assumptions", help="Show the effects, caps and policy in force.")] = False,
+    robust: Annotated[Robust | None, typer.Option(
+        "--robust", show_default=False,
+        help="Plan for every threat assessment of the scenario at once: maximise the worst "
+             "score (min), the mean score (mean), or minimise the largest regret against "
+             "each assessment's own optimum (regret).")] = None,
 ) -> None:
     """Plan: ranked COAs, rendered in the chosen format."""
+    if robust is not None and solver is Solver.heuristic:
+        raise typer.BadParameter("--robust needs a solver, not the staff heuristic",
+                                 param_hint="--robust")
     if show > plans:
         raise typer.BadParameter(f"--show {show} is beyond --plans {plans}",
                                  param_hint="--show")
@@ -249,7 +277,8 @@ def plan(
     else:
         outcome = _plan_with_solver(loaded, instance, err, plans=plans, solver=solver.value,
                                     time_limit=time_limit, seed=seed,
-                                    min_difference=min_difference, price_limit=price_limit)
+                                    min_difference=min_difference, price_limit=price_limit,
+                                    robust=robust)
     if outcome.plans and show > len(outcome.plans):
         print_line(err, f"note: only {len(outcome.plans)} COA(s); showing COA "
                         f"{len(outcome.plans)}")

@@ -28,6 +28,7 @@ from planner.analysis.whatif import (
     marginal_values,
     parse_changes,
 )
+from planner.commands.cluster import Scheduler, executor_or_exit
 from planner.commands.common import (
     ExitCode,
     check_output,
@@ -127,12 +128,22 @@ def whatif(
     time_limit: Annotated[float, typer.Option(
         "--time-limit", min=0.1, help="Seconds for all solves together.")] = 60.0,
     seed: Annotated[int, typer.Option(min=0, help="Solver random seed.")] = 0,
+    change_penalty: Annotated[float, typer.Option(
+        "--change-penalty", min=0.0,
+        help="Least change: score points per unit-week of the variant's plan that differs "
+             "from the baseline plan, so it moves only what the change forces or what gains "
+             "more (docs/ranking-and-comparisons.md §10).")] = 0.0,
     fmt: Annotated[WhatIfFormat, typer.Option("--format", "-f", help="Output format.")
                    ] = WhatIfFormat.table,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", show_default=False,
         help="html: write the briefing to this file (atomically) instead of stdout; png: "
              "the directory for the figures.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, show_default=False,
+        help="--marginal: re-solve on a local Dask cluster of this many worker processes "
+             "(one solver thread each); default: one after another in this process.")] = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """What-if: the scenario as changed, side by side with the original."""
     if fmt in (WhatIfFormat.html, WhatIfFormat.png):
@@ -142,15 +153,23 @@ def whatif(
         check_output_dir(output) if fmt is WhatIfFormat.png else check_output(output)
     elif output is not None:
         raise fail(ExitCode.USAGE, "--output goes with --format html or png")
+    if marginal and change_penalty:
+        raise fail(ExitCode.USAGE, "--change-penalty compares a variant with the baseline "
+                   "plan, not --marginal values; drop one of them")
     written = {"add_units": add_unit or [], "remove_units": remove_unit or [],
                "garrisons": garrison or [], "requires": require or [], "forbids": forbid or [],
                "weights": weight or [], "policies": policy or []}
+    if (workers is not None or scheduler is not None) and not marginal:
+        raise fail(ExitCode.USAGE, "--workers and --scheduler go with --marginal")
     _whatif(scenario, written, marginal,
-            SolveOptions(solver=solver.value, time_limit=time_limit, seed=seed), fmt, output)
+            SolveOptions(solver=solver.value, time_limit=time_limit, seed=seed), fmt, output,
+            change_penalty=change_penalty, cluster=(workers, scheduler))
 
 
 def _whatif(path: Path, written: dict[str, list[str]], marginal: bool,
-            options: SolveOptions, fmt: WhatIfFormat, output: Path | None = None) -> None:
+            options: SolveOptions, fmt: WhatIfFormat, output: Path | None = None,
+            change_penalty: float = 0.0,
+            cluster: tuple[int | None, str | None] = (None, None)) -> None:
     out, err = consoles()
     try:
         changes = parse_changes(**written)
@@ -172,7 +191,7 @@ def _whatif(path: Path, written: dict[str, list[str]], marginal: bool,
     info = scenario_info(loaded)
     if marginal:
         scenario = variant.scenario if variant else loaded.scenario
-        report = _run_marginal(scenario, options, err)
+        report = _run_marginal(scenario, options, err, cluster)
         if fmt is WhatIfFormat.json:
             _write(json_text(marginal_document(info, scenario, report, changes, options)))
         else:
@@ -180,7 +199,7 @@ def _whatif(path: Path, written: dict[str, list[str]], marginal: bool,
         _exit_for(report.baseline, "the scenario")
         return
     assert variant is not None
-    comparison = _run_compare(loaded, variant, options, err)
+    comparison = _run_compare(loaded, variant, options, err, change_penalty)
     if fmt is WhatIfFormat.json:
         _write(json_text(comparison_document(info, comparison)))
     elif fmt in (WhatIfFormat.html, WhatIfFormat.png):
@@ -214,21 +233,30 @@ def _write(text: str) -> None:
 
 
 def _run_compare(loaded: LoadedScenario, variant: Any, options: SolveOptions,
-                 err: Console) -> Comparison:
+                 err: Console, change_penalty: float = 0.0) -> Comparison:
     with solving(err, f"Solving the baseline and the variant (limit "
                       f"{options.time_limit:g} s)") as progress:
         try:
             return compare(loaded.scenario, variant,
                            SolveOptions(options.solver, options.time_limit, options.seed,
-                                        progress.update))
+                                        progress.update), change_penalty=change_penalty)
         except SolverMissing as exc:
             raise solver_missing(options.solver, exc) from None
 
 
-def _run_marginal(scenario: Any, options: SolveOptions, err: Console) -> MarginalReport:
-    with quiet_stdout_fd(), progress_bar(err) as bar:
+def _run_marginal(scenario: Any, options: SolveOptions, err: Console,
+                  cluster: tuple[int | None, str | None] = (None, None)) -> MarginalReport:
+    if cluster == (None, None):
+        with quiet_stdout_fd(), progress_bar(err) as bar:
+            try:
+                return marginal_values(scenario, options, on_start=bar.start, on_done=bar.done)
+            except SolverMissing as exc:
+                raise solver_missing(options.solver, exc) from None
+    with executor_or_exit(err, *cluster) as executor, quiet_stdout_fd(), \
+            progress_bar(err) as bar:
         try:
-            return marginal_values(scenario, options, on_start=bar.start, on_done=bar.done)
+            return marginal_values(scenario, options, on_start=bar.start, on_done=bar.done,
+                                   executor=executor)
         except SolverMissing as exc:
             raise solver_missing(options.solver, exc) from None
 

@@ -165,6 +165,10 @@ class Instance:
     partner_active: frozenset[tuple[str, int]]
     required_pins: frozenset[tuple[str, str, int]]
     forbidden_pins: frozenset[tuple[str, str, int]]
+    rule_pi: dict[tuple[str, ThreatCategory, int], int] | None = None
+    """The threat table the threat-dependent v2 hard rules (small posts, police ceiling)
+    judge against: the scenario's own (`base`) even when `pi` is another assessment's
+    (docs/evaluation-contract.md §9); None means `pi`."""
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -208,6 +212,7 @@ class Instance:
                                      for t in window_weeks(op.weeks, T)),
             required_pins=frozenset(pins["require"]),
             forbidden_pins=frozenset(pins["forbid"]),
+            rule_pi=pi,
         )
 
     # ------------------------------------------------------------------ basic sets
@@ -339,6 +344,10 @@ class Instance:
                 and self.sortie_hours(u, h) <= info.flight_hours_per_week + 1e-9)
 
     # ------------------------------------------------------------------ v2 rules (R13–R18)
+    @property
+    def _rule_pi(self) -> dict[tuple[str, ThreatCategory, int], int]:
+        return self.pi if self.rule_pi is None else self.rule_pi
+
     @cached_property
     def v2_active(self) -> bool:
         """Whether the scenario uses any contract v2 key with a value other than its default
@@ -353,17 +362,18 @@ class Instance:
 
     def below_threat_ceiling(self, u: str, h: str, t: int) -> bool:
         """R17 police threat ceiling: u's kind has no max_threat, or neither
-        P×I(terrorist_attacks) nor P×I(armed_group_conflict) at h in t exceeds it."""
+        P×I(terrorist_attacks) nor P×I(armed_group_conflict) at h in t exceeds it (under
+        the base threats, `rule_pi`)."""
         ceiling = self.units[u].spec.max_threat
-        return ceiling is None or all(self.pi.get((h, c, t), 0) <= ceiling
+        return ceiling is None or all(self._rule_pi.get((h, c, t), 0) <= ceiling
                                       for c in CEILING_CATEGORIES)
 
     def small_post_min(self, h: str, t: int) -> int:
         """R15: fewest units present at h in t when any are (1: the rule does not bite),
         small_post.min_units where P×I(terrorist_attacks) or P×I(armed_group_abuse) ≥
-        small_post.threat."""
+        small_post.threat (under the base threats, `rule_pi`)."""
         rule = self.policy.small_post
-        if rule.min_units > 1 and any(self.pi.get((h, c, t), 0) >= rule.threat
+        if rule.min_units > 1 and any(self._rule_pi.get((h, c, t), 0) >= rule.threat
                                       for c in SMALL_POST_CATEGORIES):
             return rule.min_units
         return 1

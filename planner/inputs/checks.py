@@ -632,6 +632,61 @@ def bases_have_units(ctx: CheckContext) -> Iterator[Problem]:
                               "give it units, or remove it", id=b.id)
 
 
+# ---------------------------------------------------------------------------- assessments
+def assessments_well_formed(ctx: CheckContext) -> Iterator[Problem]:
+    """Error: assessment ids are unique and not `base`; every hotspot an assessment names
+    exists; its threats follow the rules of `hotspots[].threats` — windows inside the
+    horizon, a category assessed at most once per week (docs/scenario-format.md §9)."""
+    s = ctx.scenario
+    horizon, hotspots = s.horizon.weeks, _ids(s.hotspots)
+    first: dict[str, int] = {}
+    for i, a in enumerate(s.assessments):
+        if a.id == "base":
+            yield ctx.error(("assessments", i, "id"), "assessment id 'base' is reserved for "
+                            "the scenario's own threats", "give the assessment another id",
+                            id=a.id)
+        elif a.id in first:
+            where = ctx.position(("assessments", first[a.id], "id"), ("assessments", i))
+            yield ctx.error(("assessments", i, "id"), f"duplicate assessment id '{a.id}', "
+                            f"already used at {where}",
+                            "give each assessment its own id", id=a.id)
+        first.setdefault(a.id, i)
+        for h, threats in a.threats.items():
+            at = ("assessments", i, "threats", h)
+            if h not in hotspots:
+                yield ctx.error(at, f"assessment {a.id} names unknown hotspot '{h}'",
+                                _one_of(h, hotspots, "hotspots"), id=a.id, key=True)
+            yield from _assessed_threats(ctx, a.id, at, h, threats, horizon)
+
+
+def _assessed_threats(ctx: CheckContext, ident: str, at: KeyPath, h: str, threats: list,
+                      horizon: int) -> Iterator[Problem]:
+    seen: dict[tuple[str, int], int] = {}
+    for j, threat in enumerate(threats):
+        if threat.weeks is not None:
+            a, b = threat.weeks
+            if a > b:
+                yield ctx.error((*at, j, "weeks"), f"window [{a}, {b}] runs backwards: its "
+                                "first week comes after its last", f"write [{b}, {a}]", id=ident)
+                continue
+            if b > horizon:
+                yield ctx.error((*at, j, "weeks"), f"window [{a}, {b}] ends after the "
+                                f"horizon's last week ({horizon})",
+                                f"end it by week {horizon}, or lengthen horizon.weeks", id=ident)
+                continue
+        clashes: dict[int, list[int]] = defaultdict(list)
+        for t in window_weeks(threat.weeks, horizon):
+            k = seen.setdefault((threat.category, t), j)
+            if k != j:
+                clashes[k].append(t)
+        for k, weeks in clashes.items():
+            yield ctx.error((*at, j), f"{threat.category} is assessed twice at {h} in "
+                            f"{weeks_phrase(weeks)} by assessment {ident} (also threats[{k}], "
+                            f"{ctx.position((*at, k), at)})",
+                            "give each assessment of a category its own weeks, or keep one",
+                            id=ident)
+
+
 CHECKS: tuple[Check, ...] = (
     # errors
     unique_ids,
@@ -648,6 +703,7 @@ CHECKS: tuple[Check, ...] = (
     require_pins_compatible,
     require_pins_leave_garrison,
     require_pins_make_strong_posts,
+    assessments_well_formed,
     # warnings
     garrison_floor_reachable,
     hotspot_reachable,

@@ -173,6 +173,7 @@ _WHAT = {
     "scenario": "a scenario: name, horizon, bases, units, hotspots (docs/scenario-format.md)",
     "priorities": "a priorities file: office and priorities (docs/scenario-format.md)",
     "mapping": "an event mapping: acled, hdx, thresholds (docs/event-import.md)",
+    "sweep": "a sweep: variants and/or grid (README, When one machine is not enough)",
 }
 
 
@@ -183,7 +184,8 @@ def parse_yaml_file(path: str | Path) -> tuple[Any, MarkIndex]:
     return source.data, source.marks
 
 
-def read_source(path: Path, what: Literal["scenario", "priorities", "mapping"]) -> Source:
+def read_source(path: Path,
+                what: Literal["scenario", "priorities", "mapping", "sweep"]) -> Source:
     """Read, decode and parse one input file, refusing anything hostile or broken."""
     file = str(path)
     raw = _read_bytes(path, file)

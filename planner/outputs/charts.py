@@ -169,7 +169,8 @@ class CellPlan:
 
 def _week_label(outcome: Outcome, t: int) -> str:
     start = outcome.scenario.week_start(t)
-    return f"w{t}" if start is None else f"w{t}\n{start:%d %b}"
+    label = f"w{t}" if start is None else f"w{t}\n{start:%d %b}"
+    return label + ("\nexec." if outcome.executed(t) else "")
 
 
 def _phase_title(outcome: Outcome, a: int, b: int) -> str:

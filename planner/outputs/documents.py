@@ -45,6 +45,7 @@ from planner.rules.accounts import (
     priority_weighted_share,
     status_of,
 )
+from planner.rules.assessments import assessment_scores
 from planner.rules.evaluator import Evaluation
 
 SCHEMA_VERSION = 1
@@ -92,6 +93,9 @@ class PlanEntry:
     tie: bool = False
     """Its score is within the optimality gap of a neighbour's: the order is not proven."""
     status: SolveStatus = SolveStatus.FEASIBLE
+    assessments: dict[str, float] = field(default_factory=dict)
+    """Assessment id (`base` first) → the plan's score under it; empty without
+    `assessments:` in the scenario (docs/evaluation-contract.md §9)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,18 @@ class Outcome:
     """Best bound on plan 1's score (score points), when the solver proved one."""
     reproducible: bool = True
     """False when a solve was cut by the wall clock: the same seed may give other plans."""
+    heuristic_assessments: dict[str, float] = field(default_factory=dict)
+    """The staff heuristic's plan's score under each assessment (empty without them)."""
+    robust: Any = None
+    """`planner.search.robust.RobustRanking` of a `--robust` run (objective, each plan's
+    robust value, regret references), else None."""
+    replan: Any = None
+    """A `planner.analysis.replan.ReplanResult` when the run re-planned from an executed
+    past (`pocplan replan`): weeks before its `from_week` are shown as executed."""
+
+    def executed(self, week: int) -> bool:
+        """Whether `week` was executed (a re-plan's weeks before its from_week)."""
+        return self.replan is not None and week < self.replan.from_week
 
     def plan(self, rank: int) -> PlanEntry | None:
         return next((p for p in self.plans if p.rank == rank), None)
@@ -135,20 +151,25 @@ class Outcome:
 
 
 def outcome_from_ranked(scenario: ScenarioInfo, instance: Instance, ranked: Any,
-                        accounts: dict[int, Iterable[Any]] | None = None) -> Outcome:
+                        accounts: dict[int, Iterable[Any]] | None = None,
+                        robust: Any = None) -> Outcome:
     """An Outcome from `planner.search.ranking.RankedPlans` (its solver block comes from
-    `ranked.first`, its time from `ranked.seconds`)."""
+    `ranked.first`, its time from `ranked.seconds`); `robust` is the RobustRanking of a
+    `--robust` run."""
     first = ranked.first
     plans = tuple(PlanEntry(rank=p.rank, plan=p.plan, evaluation=p.evaluation,
                             summary=p.summary, difference=p.difference, tie=p.tie,
-                            status=p.status) for p in ranked.plans)
+                            status=p.status, assessments=assessment_scores(instance, p.plan))
+                  for p in ranked.plans)
     outcome = Outcome(
         scenario=scenario, instance=instance, backend=first.backend, status=first.status,
         gap=first.gap, seconds=ranked.seconds, plans=plans, heuristic=ranked.heuristic,
         heuristic_evaluation=ranked.heuristic_evaluation, requested=ranked.requested,
         min_difference=ranked.min_difference or None, shortfall=ranked.shortfall,
         message=first.message, conflicts=tuple(first.conflicts), bound=first.bound,
-        reproducible=ranked.reproducible)
+        reproducible=ranked.reproducible, robust=robust,
+        heuristic_assessments=(assessment_scores(instance, ranked.heuristic)
+                               if ranked.heuristic is not None else {}))
     return with_accounts(outcome, accounts)
 
 
@@ -156,7 +177,8 @@ def outcome_from_heuristic(scenario: ScenarioInfo, instance: Instance, plan: Pla
                            evaluation: Evaluation, seconds: float, requested: int = 1) -> Outcome:
     """An Outcome for `--solver heuristic`: the staff heuristic's plan alone, unproven."""
     entry = PlanEntry(rank=1, plan=plan, evaluation=evaluation,
-                      summary="the staff heuristic's plan (what a staff would do by hand)")
+                      summary="the staff heuristic's plan (what a staff would do by hand)",
+                      assessments=assessment_scores(instance, plan))
     shortfall = None
     if requested > 1:
         shortfall = "the staff heuristic gives one plan; use a solver for ranked alternatives"
@@ -164,7 +186,8 @@ def outcome_from_heuristic(scenario: ScenarioInfo, instance: Instance, plan: Pla
         scenario=scenario, instance=instance, backend="heuristic",
         status=SolveStatus.FEASIBLE, gap=None,
         seconds=seconds, plans=(entry,), heuristic=plan, heuristic_evaluation=evaluation,
-        requested=requested, shortfall=shortfall))
+        requested=requested, shortfall=shortfall,
+        heuristic_assessments=entry.assessments))
 
 
 def with_accounts(outcome: Outcome,
@@ -264,6 +287,10 @@ def plan_document(outcome: Outcome, *, include_assumptions: bool = False) -> dic
     if outcome.heuristic_evaluation is not None:
         doc["heuristic"] = {"score": outcome.heuristic_evaluation.score,
                             "metrics": outcome.heuristic_evaluation.metrics.as_dict()}
+        if outcome.heuristic_assessments:
+            doc["heuristic"]["assessments"] = dict(outcome.heuristic_assessments)
+    if outcome.robust is not None:
+        doc["robust"] = robust_object(outcome.robust)
     doc["requested_plans"] = outcome.requested
     if outcome.min_difference is not None:
         doc["min_difference"] = outcome.min_difference
@@ -273,7 +300,28 @@ def plan_document(outcome: Outcome, *, include_assumptions: bool = False) -> dic
         doc["conflicts"] = list(outcome.conflicts)
     if include_assumptions:
         doc["assumptions"] = assumptions(outcome.instance)
+    if outcome.replan is not None:
+        doc["replan"] = replan_object(outcome.replan)
     return doc
+
+
+def replan_object(result: Any) -> dict[str, Any]:
+    """The top-level `replan` object (docs/output-contract.md): from_week, executed_sha256,
+    change_penalty and plan 1's changed_unit_weeks, then the executed weeks' broken rules
+    and their score points."""
+    return {"from_week": result.from_week, "executed_sha256": result.executed_sha256,
+            "change_penalty": result.change_penalty,
+            "changed_unit_weeks": result.changed_unit_weeks(1),
+            "executed_score": result.executed_score,
+            "executed_violations": [{"rule": v.rule, "week": v.week, "text": v.text}
+                                    for v in result.executed_violations]}
+
+
+def plan_replan_object(result: Any, rank: int) -> dict[str, Any]:
+    """`plans[].replan`: the plan's re-plan objective and every changed unit-week."""
+    return {"objective": result.objective.get(rank),
+            "changed_unit_weeks": result.changed_unit_weeks(rank),
+            "changes": [c.as_dict() for c in result.changes.get(rank, ())]}
 
 
 def plan_object(outcome: Outcome, entry: PlanEntry) -> dict[str, Any]:
@@ -297,7 +345,38 @@ def plan_object(outcome: Outcome, entry: PlanEntry) -> dict[str, Any]:
                      for w in entry.evaluation.warnings],
         "difference": entry.difference,
         "tie": entry.tie,
-    }
+    } | ({"replan": plan_replan_object(outcome.replan, entry.rank)}
+         if outcome.replan is not None else {}) | _assessment_keys(outcome, entry)
+
+
+def _assessment_keys(outcome: Outcome, entry: PlanEntry) -> dict[str, Any]:
+    """`assessments` (each assessment's score) and, in robust mode, `robust` (this plan's
+    robust value and its proven interval); nothing for a scenario without assessments, so
+    that its `plans` keep their bytes (docs/output-contract.md §9)."""
+    keys: dict[str, Any] = {}
+    if entry.assessments:
+        keys["assessments"] = dict(entry.assessments)
+    if outcome.robust is not None and entry.rank in outcome.robust.values:
+        value = outcome.robust.values[entry.rank]
+        low, high = value.low, value.high
+        if outcome.robust.objective == "regret":  # a regret is shown as itself: lower is better
+            low, high = -value.value, -value.low
+        keys["robust"] = {"objective": outcome.robust.objective, "value": low if
+                          outcome.robust.objective == "regret" else value.value,
+                          "low": _finite(low), "high": _finite(high)}
+    return keys
+
+
+def _finite(x: float) -> float | None:
+    return None if x != x or x in (float("inf"), float("-inf")) else x
+
+
+def robust_object(robust: Any) -> dict[str, Any]:
+    """The top-level `robust` key: which objective, and for regret each assessment's own
+    best score and bound (the references the regret is measured against)."""
+    return {"objective": robust.objective,
+            "references": {a: {"score": r.score, "bound": r.bound, "status": r.status}
+                           for a, r in robust.references.items()}}
 
 
 def plan_json(outcome: Outcome, *, include_assumptions: bool = False) -> str:
@@ -313,15 +392,18 @@ def plan_csv(outcome: Outcome) -> str:
     `Plan.canonical()` order; `mission` empty when none."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    # A re-plan adds one last column, `executed` (yes for weeks before its from_week).
+    extra = (lambda week: ("yes" if outcome.executed(week) else "no",)) \
+        if outcome.replan is not None else (lambda week: ())
+    writer.writerow(CSV_COLUMNS + (("executed",) if outcome.replan is not None else ()))
     for entry in outcome.plans:
         plan = entry.plan.canonical()
         for a in plan.assignments:
             writer.writerow((entry.rank, "assignment", a.unit, a.hotspot, a.week, a.task,
-                             a.mission or "", 1))
+                             a.mission or "", 1, *extra(a.week)))
         for s in plan.sorties:
             writer.writerow((entry.rank, "sortie", s.unit, s.hotspot, s.week, s.task,
-                             s.mission or "", s.count))
+                             s.mission or "", s.count, *extra(s.week)))
     return buffer.getvalue()
 
 
@@ -377,7 +459,9 @@ def plan_geojson(outcome: Outcome, rank: int = 1) -> dict[str, Any]:
     return {"type": "FeatureCollection",
             "pocplan": {"scenario": outcome.scenario.name, "sha256": outcome.scenario.sha256,
                         "plan": rank if entry is not None else None,
-                        "score": entry.evaluation.score if entry is not None else None},
+                        "score": entry.evaluation.score if entry is not None else None}
+                       | ({"executed_weeks": [t for t in instance.weeks if outcome.executed(t)]}
+                          if outcome.replan is not None else {}),
             "features": features}
 
 

@@ -26,10 +26,13 @@ from planner.domain.files import write_atomic
 from planner.outputs import charts
 from planner.outputs.basemap import BOUNDARY_SOURCE
 from planner.outputs.documents import Outcome, PlanEntry, assumptions
+from planner.outputs.replan_report import headline as replan_headline
 from planner.outputs.report import (
     accounts_by_office,
+    assessment_columns,
     horizon_text,
     mission_rows,
+    objective_text,
     sentence,
     solver_text,
     tradeoff_cells,
@@ -190,8 +193,12 @@ def header_html(outcome: Outcome, title: str) -> str:
     s = outcome.scenario
     items = [("Scenario", s.name), ("Horizon", horizon_text(s)),
              ("Scenario file sha256", s.sha256), ("Solver", solver_text(outcome))]
+    if outcome.robust is not None:
+        items.append(("Objective", objective_text(outcome)))
     if outcome.message:
         items.append(("Note", outcome.message))
+    if outcome.replan is not None:
+        items += [("Re-plan", line.strip()) for line in replan_headline(outcome.replan)]
     rows = "\n".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
     return (f"<header>\n<h1>{esc(title)}</h1>\n<dl class=\"header\">\n{rows}\n</dl>\n"
             '<p class="caveat">Decision support, not a decision: every number below follows '
@@ -247,10 +254,12 @@ INTERVALS_NOTE = ("Differences between COAs are shown as point values; the inter
 def tradeoffs_section(outcome: Outcome, entry: PlanEntry, figures: Figures,
                       intervals: Mapping[str, tuple[float, float]] | None = None) -> str:
     rows = tradeoff_rows(outcome)
-    columns = tradeoff_columns(outcome.instance)
-    table = _table(columns, [[label, *tradeoff_cells(row, outcome.instance.v2_active)]
-                             for label, row in rows],
-                   numeric=range(1, len(columns)),
+    extra_names, extra = assessment_columns(outcome)
+    v2 = outcome.instance.v2_active
+    header = [*tradeoff_columns(outcome.instance), *extra_names]
+    table = _table(header, [[label, *tradeoff_cells(row, v2), *(extra[j] if extra else [])]
+                            for j, (label, row) in enumerate(rows)],
+                   numeric=range(1, len(header)),
                    row_class=["reference" if label == "staff" else None for label, _ in rows])
     notes = "\n".join(f"<li>{esc(line.strip())}</li>" for line in tradeoff_notes(outcome))
     caption = ("The score's terms per COA (signed score points, evaluation contract v1): "

@@ -39,6 +39,7 @@ from planner.outputs.documents import (
     assumptions,
     tradeoff,
 )
+from planner.outputs.replan_report import replan_markdown, replan_renderable
 
 KIND_LETTER = {
     UnitKind.QRF_COMPANY: "Q", UnitKind.INFANTRY_COMPANY: "I", UnitKind.FPU: "F",
@@ -119,6 +120,8 @@ def render_plan_report(console: Console, outcome: Outcome, *, show: int = 1,
     for line in tradeoff_notes(outcome):
         console.print(line)
     entry = outcome.plan(show) or outcome.plans[-1]
+    if outcome.replan is not None:
+        console.print(replan_renderable(outcome, entry.rank))
     console.print()
     console.rule(f"[bold]COA {entry.rank}[/bold] — score {entry.evaluation.score:,.1f}")
     console.print(Text(sentence(entry.summary), style="italic"))
@@ -147,10 +150,71 @@ def render_header(console: Console, outcome: Outcome) -> None:
         grid.add_row("File", f"{outcome.scenario.path} (sha256 {outcome.scenario.sha256[:12]}…)")
     grid.add_row("Horizon", horizon_text(outcome.scenario))
     grid.add_row("Solver", solver_text(outcome))
+    if outcome.robust is not None:
+        grid.add_row("Objective", objective_text(outcome))
     if outcome.message:
         grid.add_row("Note", outcome.message)
     console.rule("[bold]pocplan — ranked joint-operation plans[/bold]")
     console.print(grid)
+
+
+ROBUST_TEXT = {
+    "min": "robust (min): the worst score over the threat assessments, maximised",
+    "mean": "robust (mean): the mean score over the threat assessments, maximised",
+    "regret": "robust (regret): the largest regret against each assessment's own optimum, "
+              "minimised",
+}
+"""The header's sentence for each robust objective (docs/evaluation-contract.md §9)."""
+ROBUST_COLUMN = {"min": "Worst case", "mean": "Mean", "regret": "Max regret"}
+
+
+def objective_text(outcome: Outcome) -> str:
+    """Which objective ranked the plans, with the assessments it ran over."""
+    robust = outcome.robust
+    names = ", ".join(outcome.plans[0].assessments) if outcome.plans else ""
+    text = ROBUST_TEXT[robust.objective] + (f" ({names})" if names else "")
+    if robust.references:
+        refs = "; ".join(f"{a} {r.score:,.1f}" + ("" if r.status == "optimal" else
+                                                  f" (bound {_num(r.bound)})")
+                         for a, r in robust.references.items())
+        text += f"; each assessment's own best: {refs}"
+    return text
+
+
+def assessment_columns(outcome: Outcome) -> tuple[list[str], list[list[str]]]:
+    """Extra trade-off columns: the score under each assessment (and, in robust mode, the
+    robust value), with one list of cells per row of `tradeoff_rows`; ([], []) for a
+    scenario without assessments."""
+    if not outcome.plans or not outcome.plans[0].assessments:
+        return [], []
+    ids = list(outcome.plans[0].assessments)
+    names = [f"Under {a}" for a in ids]
+    robust = outcome.robust
+    if robust is not None:
+        names.append(ROBUST_COLUMN[robust.objective])
+    rows = []
+    for e in outcome.plans:
+        cells = [_num(e.assessments[a]) for a in ids]
+        if robust is not None:
+            value = robust.values[e.rank]
+            cells.append(_robust_cell(robust.objective, value))
+        rows.append(cells)
+    if outcome.heuristic_evaluation is not None and outcome.backend != "heuristic":
+        scores = outcome.heuristic_assessments
+        cells = [_num(scores[a]) if a in scores else "–" for a in ids]
+        if robust is not None:
+            cells.append("–")
+        rows.append(cells)
+    return names, rows
+
+
+def _robust_cell(objective: str, value) -> str:  # noqa: ANN001 - RobustValue
+    if objective != "regret":
+        return _num(value.value)
+    text = _num(-value.value)
+    if value.high - value.low > 1e-6 * max(1.0, abs(value.high)):
+        text += f" (≤ {_num(-value.low)})" if value.low != float("-inf") else " (≤ ?)"
+    return text
 
 
 def render_no_plan(console: Console, outcome: Outcome) -> None:
@@ -212,6 +276,8 @@ WIDE_TRADEOFF_WIDTH = 112
 """Below this console width the trade-off table is transposed (one column per COA)."""
 V2_EXTRA_WIDTH = 28
 """What the three v2 columns add to that width."""
+ASSESSMENT_COLUMN_WIDTH = 12
+"""What each column of a score under an assessment adds to that width."""
 
 
 def tradeoff_table(outcome: Outcome, width: int = WIDE_TRADEOFF_WIDTH) -> Table:
@@ -221,20 +287,23 @@ def tradeoff_table(outcome: Outcome, width: int = WIDE_TRADEOFF_WIDTH) -> Table:
     rows = tradeoff_rows(outcome)
     v2 = outcome.instance.v2_active
     table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
-    if width < WIDE_TRADEOFF_WIDTH + (V2_EXTRA_WIDTH if v2 else 0):
+    extra_names, extra = assessment_columns(outcome)
+    if width < (WIDE_TRADEOFF_WIDTH + (V2_EXTRA_WIDTH if v2 else 0)
+                + ASSESSMENT_COLUMN_WIDTH * len(extra_names)):
         table.add_column("", no_wrap=True)
         for label, _ in rows:
             table.add_column("COA " + label if label != "staff" else "staff",
                              justify="right", no_wrap=True)
-        cells = [tradeoff_cells(row, v2) for _, row in rows]
-        for i, name in enumerate(tradeoff_columns(outcome.instance)[1:]):
+        cells = [tradeoff_cells(row, v2) + (extra[j] if extra else [])
+                 for j, (_, row) in enumerate(rows)]
+        for i, name in enumerate([*tradeoff_columns(outcome.instance)[1:], *extra_names]):
             table.add_row(name, *(c[i] for c in cells))
         return table
-    for i, name in enumerate(tradeoff_columns(outcome.instance, short=True)):
+    for i, name in enumerate([*tradeoff_columns(outcome.instance, short=True), *extra_names]):
         table.add_column(name, justify="left" if i == 0 else "right", no_wrap=True,
                          min_width=max(len(line) for line in name.split("\n")))
-    for label, row in rows:
-        table.add_row(label, *tradeoff_cells(row, v2),
+    for j, (label, row) in enumerate(rows):
+        table.add_row(label, *tradeoff_cells(row, v2), *(extra[j] if extra else []),
                       style="dim italic" if label == "staff" else None)
     return table
 
@@ -251,7 +320,7 @@ def tradeoff_notes(outcome: Outcome) -> list[str]:
             lines.append(f"COA 1 averts {_pct(row.harm_vs_heuristic, signed=True)} harm vs "
                          f"the staff heuristic (score {best.evaluation.score:,.1f} vs "
                          f"{ref.score:,.1f}).")
-    elif outcome.backend != "heuristic":
+    elif outcome.backend != "heuristic" and outcome.replan is None:
         lines.append("The staff heuristic found no plan for comparison.")
     if any(e.tie for e in outcome.plans):
         lines.append("≈ marks plans whose scores are within the optimality gap of a "
@@ -286,6 +355,7 @@ def timeline_table(outcome: Outcome, entry: PlanEntry) -> Table:
     for t in instance.weeks:
         start = outcome.scenario.week_start(t)
         label = f"w{t}" if start is None else f"w{t}\n{start:%d/%m}"
+        label += "\nexec." if outcome.executed(t) else ""
         table.add_column(label, justify="center", min_width=3)
     for h in instance.hotspot_ids:
         cells: list[RenderableType] = []
@@ -690,6 +760,8 @@ def markdown_briefing(outcome: Outcome, *, show: int = 1) -> str:
     md += [f"- **Horizon:** {horizon_text(outcome.scenario)}",
            f"- **Scenario file sha256:** `{outcome.scenario.sha256}`",
            f"- **Solver:** {solver_text(outcome)}"]
+    if outcome.robust is not None:
+        md.append(f"- **Objective:** {objective_text(outcome)}")
     if outcome.message:
         md.append(f"- **Note:** {outcome.message}")
     md += ["", "> Decision support, not a decision: every number below follows from the "
@@ -701,15 +773,18 @@ def markdown_briefing(outcome: Outcome, *, show: int = 1) -> str:
         return "\n".join(md) + "\n"
 
     md += ["## Courses of action", ""]
-    columns = tradeoff_columns(instance)
-    rows = [[label, *tradeoff_cells(row, instance.v2_active)]
-            for label, row in tradeoff_rows(outcome)]
-    md += _md_table(columns, rows, ["l"] + ["r"] * (len(columns) - 1))
+    extra_names, extra = assessment_columns(outcome)
+    rows = [[label, *tradeoff_cells(row, instance.v2_active), *(extra[j] if extra else [])]
+            for j, (label, row) in enumerate(tradeoff_rows(outcome))]
+    header = [*tradeoff_columns(instance), *extra_names]
+    md += _md_table(header, rows, ["l"] + ["r"] * (len(header) - 1))
     md.append("")
     md += [f"- {line.strip()}" for line in tradeoff_notes(outcome)]
     md.append("")
 
     entry = outcome.plan(show) or outcome.plans[-1]
+    if outcome.replan is not None:
+        md += replan_markdown(outcome, entry.rank)
     md += [f"## COA {entry.rank} in detail", "", sentence(entry.summary), ""]
     md += ["### Priorities by office", ""]
     for office, items in accounts_by_office(outcome.account(entry.rank)).items():
@@ -759,7 +834,8 @@ def _md_timeline(outcome: Outcome, entry: PlanEntry) -> list[str]:
     instance = outcome.instance
     codes = unit_codes(instance)
     present, escorts, sorties = _presence_by_cell(entry)
-    header = ["Hotspot", *(f"w{t}" for t in instance.weeks)]
+    header = ["Hotspot", *(f"w{t}" + (" (executed)" if outcome.executed(t) else "")
+                           for t in instance.weeks)]
     rows = []
     for h in instance.hotspot_ids:
         row = [h]

@@ -99,6 +99,13 @@ class BatchProgress:
     def done(self, _value: object = None) -> None:
         self.bar.advance(self.task)
 
+    def count(self, label: str, total: int) -> None:
+        """Start counting `total` items (samples, tasks) under `label`."""
+        self.bar.update(self.task, description=label, total=total, completed=0)
+
+    def add(self, n: int = 1) -> None:
+        self.bar.advance(self.task, n)
+
 
 @contextlib.contextmanager
 def progress_bar(err: Console) -> Iterator[BatchProgress]:

@@ -5,6 +5,7 @@ documents side by side) and as terminal tables."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from rich import box
@@ -23,6 +24,7 @@ from planner.analysis.whatif import (
 from planner.domain.instance import Instance
 from planner.milp.status import SolveStatus
 from planner.outputs.documents import Outcome, PlanEntry, ScenarioInfo, plan_document, with_accounts
+from planner.outputs.replan_report import least_change_renderable
 from planner.search.solve import SolveOptions, SolveResult
 
 
@@ -52,8 +54,9 @@ def comparison_document(info: ScenarioInfo, comparison: Comparison) -> dict[str,
     return {
         "baseline": plan_document(single_outcome(info, c.baseline_instance, c.baseline,
                                                  "the scenario as given")),
-        "variant": plan_document(single_outcome(info, c.variant_instance, c.result,
-                                                "the scenario as changed")),
+        "variant": plan_document(replace(single_outcome(info, c.variant_instance, c.result,
+                                                        "the scenario as changed"),
+                                         replan=c.least_change)),
         "changes": [change_document(ch) for ch in c.variant.changes],
         "deltas": {d.name: {"baseline": d.baseline, "variant": d.variant, "delta": d.delta}
                    for d in c.deltas},
@@ -139,6 +142,8 @@ def render_comparison(console: Console, info: ScenarioInfo, comparison: Comparis
     console.print(moved_table(c))
     for line in c.mission_moves:
         console.print(f"  • Mission: {line}")
+    if c.least_change is not None:
+        console.print(least_change_renderable(c.least_change))
     for note in c.variant.notes + c.notes:
         console.print(Text(f"Note: {note}", style="yellow"))
     if c.result.status != SolveStatus.OPTIMAL or c.baseline.status != SolveStatus.OPTIMAL:

@@ -29,7 +29,7 @@ from planner.milp.backends import (
 from planner.milp.formulation import Formulation, build_formulation
 from planner.milp.linear import LinearModel, family
 from planner.milp.status import SolveStatus
-from planner.rules.evaluator import Evaluation, evaluate
+from planner.rules.evaluator import Evaluation, Violation, evaluate
 from planner.search.heuristic import InfeasibleScenario, staff_heuristic
 from planner.search.lns import improve
 
@@ -144,14 +144,16 @@ def gap_of(bound: float | None, score: float) -> float | None:
 def solve(instance: Instance, options: SolveOptions = SolveOptions(), *,
           formulation: Formulation | None = None,
           customise: Callable[[Formulation], None] | None = None,
-          warm_start: Plan | None | bool = True, fallback: bool = True) -> SolveResult:
+          warm_start: Plan | None | bool = True, fallback: bool = True,
+          tolerate: Callable[[Violation], bool] | None = None) -> SolveResult:
     """The best plan the backend finds within the time limit.
 
     `customise` adds rows to the model (priority pricing); `warm_start` True uses the
     staff heuristic, a Plan uses that plan, False/None none. With `fallback`, a time-out
     returns the staff heuristic's plan when the solver has nothing better; leave it off
     when extra rows (ranked alternatives, pricing) make the heuristic's plan beside the
-    point.
+    point. `tolerate` names the broken hard rules a plan may keep (a re-plan's executed
+    weeks, planner.analysis.replan); any other one is a pocplan bug.
     """
     backend = choose_backend(options.solver, instance)
     started = time.perf_counter()
@@ -192,10 +194,11 @@ def solve(instance: Instance, options: SolveOptions = SolveOptions(), *,
                          fallback)
     plan = f.plan_from_values(outcome.values)
     evaluation = phases.timed("evaluate_seconds", evaluate, instance, plan)
-    if not evaluation.valid:
+    broken = [v for v in evaluation.violations if tolerate is None or not tolerate(v)]
+    if broken:
         raise PlanVerificationError(
             f"{backend} returned a plan that breaks hard rules (a pocplan bug): "
-            + "; ".join(v.text for v in evaluation.violations[:5]))
+            + "; ".join(v.text for v in broken[:5]))
     status = outcome.status
     # CP-SAT's bound is weak unless it proved optimality; CBC through PuLP reports none.
     bound = outcome.bound if backend != "cpsat" or status == SolveStatus.OPTIMAL else None
