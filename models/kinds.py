@@ -45,6 +45,11 @@ class KindSpec(StrictModel):
     """Hours on station per sortie of an air kind, h."""
     flight_hours_per_week: float = HELICOPTER_FLIGHT_HOURS_PER_WEEK
     """Flight hours an air unit of this kind may fly per week, h."""
+    max_threat: int | None = None
+    """R17 (v2): P×I of terrorist_attacks or armed_group_conflict above which a ground unit
+    of this kind may not be present or escort; None = no ceiling."""
+    reserve: bool = False
+    """R16 (v2): an available, unassigned ground unit of this kind is a reserve."""
 
 
 def _effects(*values: float) -> dict[ThreatCategory, float]:
@@ -58,7 +63,7 @@ BUILTIN_KINDS: dict[UnitKind, KindSpec] = {
                  police=False, escort=True, range_km=150,
                  effects=_effects(0.25, 0.25, 0.30, 0.05, 0.30, 0.10)),
         KindSpec(kind=UnitKind.QRF_COMPANY, domain=Domain.GROUND, presence=True,
-                 police=False, escort=True, range_km=300,
+                 police=False, escort=True, range_km=300, reserve=True,
                  effects=_effects(0.25, 0.25, 0.35, 0.05, 0.35, 0.10)),
         KindSpec(kind=UnitKind.FPU, domain=Domain.GROUND, presence=True,
                  police=True, escort=False, range_km=100,

@@ -116,6 +116,39 @@ class Weights(InputModel):
     """Weight of engagement exposure after civilian missions (R6)."""
     distinction: Number = Field(default=1.0, ge=0, le=MAX_WEIGHT)
     """Weight of the distinction penalty (R11, mode penalize)."""
+    attraction: Number = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    """Weight of attraction exposure: presence drawing attacks (R13, v2)."""
+    resupply: Number = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    """Weight of resupply exposure: sustainment convoys drawing IEDs (R14, v2)."""
+    reserve: Number = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    """Weight of the value of reserves kept ready at base (R16, v2)."""
+
+
+class StateHandover(StrEnum):
+    """Whether host-state forces' presence counts as a handover that prevents a vacuum (R17)."""
+
+    COUNTS = "counts"
+    DOES_NOT_COUNT = "does_not_count"
+
+
+class SmallPost(InputModel):
+    """R15 (v2): where the asymmetric threat is high, a post is strong enough or absent; a
+    partial map keeps the other field's default."""
+
+    threat: int = Field(default=16, ge=1, le=25, strict=True)
+    """P×I of terrorist_attacks or armed_group_abuse from which small posts are barred."""
+    min_units: int = Field(default=1, ge=1, le=MAX_UNITS, strict=True)
+    """Fewest distinct units present (task presence) at such a hotspot, units; 1 = off."""
+
+
+EscortTier = tuple[Annotated[int, Field(ge=0, le=25, strict=True)],
+                   Annotated[int, Field(ge=0, le=MAX_UNITS, strict=True)],
+                   Annotated[int, Field(ge=0, le=MAX_SORTIES, strict=True)]]
+"""[max_pi, ground units, air sorties]: the default escort of a mission in a week whose
+highest P×I at the hotspot is at most max_pi."""
+
+DEFAULT_ESCORT_TIERS: list[EscortTier] = [(8, 1, 0), (15, 2, 0), (25, 2, 2)]
+"""v1's escort table: ≤ 8 → 1 ground; 9–15 → 2 ground; ≥ 16 → 2 ground and 2 sorties."""
 
 
 class Policy(InputModel):
@@ -143,6 +176,29 @@ class Policy(InputModel):
     """Weights of the score's terms."""
     mitigation_caps: dict[ThreatCategory, Annotated[Number, Field(ge=0, le=1)]] = {}
     """Cap on total mitigation per category; categories not named keep the built-in caps."""
+    attraction_factor: Number = Field(default=0.0, ge=0, le=MAX_FACTOR)
+    """R13 (v2): score points per risk point of terrorist_attacks at a hotspot-week with UN
+    presence (presence draws attacks); 0 = off."""
+    resupply_weeks: int = Field(default=0, ge=0, le=52, strict=True)
+    """R14 (v2): weeks between sustainment convoys to a unit that stays, weeks; 0 = off."""
+    small_post: SmallPost = SmallPost()
+    """R15 (v2): no small posts under high asymmetric threat (hard rule); min_units 1 = off."""
+    reserve_factor: Number = Field(default=0.0, ge=0, le=MAX_FACTOR)
+    """R16 (v2): score points per risk point a reserve kept at base can answer; 0 = off."""
+    state_handover: StateHandover = StateHandover.COUNTS
+    """R17 (v2): counts | does_not_count — whether host-state presence prevents a vacuum."""
+    escort_tiers: list[EscortTier] = Field(default=DEFAULT_ESCORT_TIERS, min_length=1)
+    """R9: default escort need, [max_pi, ground units, air sorties], max_pi strictly
+    increasing; the first tier whose max_pi ≥ the week's highest P×I applies (the last one
+    above every max_pi)."""
+
+    @model_validator(mode="after")
+    def _tiers_increase(self) -> Policy:
+        limits = [tier[0] for tier in self.escort_tiers]
+        if any(b <= a for a, b in zip(limits, limits[1:], strict=False)):
+            raise ValueError(f"escort_tiers: max_pi must strictly increase, got {limits}; "
+                             "order the tiers by their first number")
+        return self
 
 
 class UnitTypeOverride(InputModel):
@@ -160,6 +216,12 @@ class UnitTypeOverride(InputModel):
     """Hours on station per sortie of an air kind, h."""
     flight_hours_per_week: Number | None = Field(default=None, ge=0, le=HOURS_PER_WEEK)
     """Weekly flight hours of an air kind, h."""
+    max_threat: int | None = Field(default=None, ge=1, le=25, strict=True)
+    """R17 (v2), ground kinds only: P×I of terrorist_attacks or armed_group_conflict above
+    which units of this kind may not be present or escort; default no ceiling."""
+    reserve: bool | None = None
+    """R16 (v2), ground kinds only: whether an unassigned unit of this kind is a reserve
+    ready to react; default true for qrf_company only."""
 
 
 class Base(InputModel):
@@ -260,11 +322,21 @@ class PriorityFields(InputModel):
     """What the office wants and why."""
     escort: Escort | None = None
     """civilian_mission: escort need; fields left out default by threat level."""
+    effects: dict[ThreatCategory, Annotated[Number, Field(ge=0, le=1)]] | None = None
+    """R18 (v2), civilian_mission: fraction of the hotspot's weekly risk per category the
+    mission removes in each of the effect_weeks weeks after it ends (mediation)."""
+    effect_weeks: int | None = Field(default=None, ge=1, le=52, strict=True)
+    """R18 (v2), civilian_mission: weeks after its last running week that its effects last,
+    weeks; required with effects."""
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> PriorityFields:
+        if (self.effects is None) != (self.effect_weeks is None):
+            raise ValueError("effects and effect_weeks go together: give both (effect_weeks "
+                             "≥ 1 weeks) or neither")
         if self.kind is PriorityKind.SECURE_AREA:
-            misplaced = [f for f in ("duration_weeks", "escort") if getattr(self, f) is not None]
+            misplaced = [f for f in ("duration_weeks", "escort", "effects", "effect_weeks")
+                         if getattr(self, f) is not None]
             if misplaced:
                 raise ValueError(
                     f"{', '.join(misplaced)} applies to civilian_mission priorities only; "

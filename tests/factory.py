@@ -15,8 +15,9 @@ CATEGORIES = ["intercommunal", "banditry", "armed_group_abuse", "terrorist_attac
 def random_scenario(seed: int, *, hotspots: int = 3, weeks: int = 4,
                     kinds: tuple[str, ...] = ("infantry_company", "fpu", "qrf_company",
                                               "attack_helicopter"),
-                    missions: int = 1, areas: int = 1) -> dict[str, Any]:
-    """A small valid scenario: one base at (14.5, -4.1), hotspots within 0–1.5 degrees."""
+                    missions: int = 1, areas: int = 1, v2: bool = False) -> dict[str, Any]:
+    """A small valid scenario: one base at (14.5, -4.1), hotspots within 0–1.5 degrees.
+    With v2, every contract v2 addition is turned on with seeded values (`with_v2`)."""
     rng = random.Random(seed)
     spots = []
     for i in range(hotspots):
@@ -61,7 +62,7 @@ def random_scenario(seed: int, *, hotspots: int = 3, weeks: int = 4,
         priorities.append({"id": f"A{p + 1}", "office": "O", "kind": "secure_area",
                            "hotspot": rng.choice(spots)["id"], "weight": rng.choice([0.5, 1]),
                            "required_weeks": rng.randint(1, weeks)})
-    return {
+    data = {
         "name": f"random {seed}",
         "horizon": {"weeks": weeks},
         "policy": {"distinction": rng.choice(["flag", "penalize", "forbid"]),
@@ -72,6 +73,32 @@ def random_scenario(seed: int, *, hotspots: int = 3, weeks: int = 4,
         "hotspots": spots,
         "priorities": priorities,
     }
+    return with_v2(data, seed) if v2 else data
+
+
+def with_v2(data: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Every v2 addition on, values drawn from their own seeded stream (so the v1 part of
+    the scenario is the same as without v2): attraction, resupply convoys, small posts,
+    reserves (QRF by default, sometimes the FPU too), an FPU threat ceiling, handover
+    quality, escort tiers and civilian effects on every mission."""
+    rng = random.Random(10_000 + seed)
+    data["policy"] |= {
+        "attraction_factor": rng.choice([0.5, 1.0, 2.0]),
+        "resupply_weeks": rng.choice([1, 2, 3]),
+        "small_post": {"threat": rng.choice([6, 9, 12]), "min_units": 2},
+        "reserve_factor": rng.choice([0.3, 0.6, 1.0]),
+        "state_handover": rng.choice(["counts", "does_not_count"]),
+        "escort_tiers": rng.choice([[[6, 1, 0], [25, 1, 1]], [[8, 1, 0], [15, 2, 0], [25, 2, 2]],
+                                    [[10, 0, 0], [25, 1, 0]]]),
+        "weights": {"resupply": rng.choice([0.5, 1.0, 3.0]), "ied": rng.choice([0.0, 1.0])},
+    }
+    data["unit_types"] = {"fpu": {"max_threat": rng.choice([6, 9, 12]),
+                                  "reserve": rng.random() < 0.5}}
+    for p in data["priorities"]:
+        if p["kind"] == "civilian_mission":
+            p["effects"] = {rng.choice(CATEGORIES): rng.choice([0.1, 0.3, 0.6])}
+            p["effect_weeks"] = rng.choice([1, 2])
+    return data
 
 
 def instance_of(data: dict[str, Any]) -> Instance:

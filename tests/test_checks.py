@@ -340,6 +340,80 @@ def test_a_crashing_check_is_a_problem_not_a_traceback(tmp_path, monkeypatch):
 
 
 
+# ---------------------------------------------------------------------------- contract v2
+V2_THREAT = edit("population: 10000}", "population: 10000, threats: [\n"
+                 "      {category: terrorist_attacks, probability: 4, impact: 4}]}")
+"""VILLAGE under terrorist_attacks 16 (lines 11-12); appended sections start on line 13."""
+
+
+def test_require_pins_possible_police_ceiling(tmp_path):
+    text = V2_THREAT.replace("bases:\n", "unit_types:\n  fpu: {max_threat: 12, range_km: 200}\n"
+                             "bases:\n") + PIN % ("FPU-1", "VILLAGE", 1, 2)
+    assert problems(tmp_path, text) == [
+        "scen.yaml:16:59: commitments[0].weeks (FPU-1): require pin of FPU-1 at VILLAGE is "
+        "impossible: the threat at VILLAGE in weeks 1–2 exceeds fpu's max_threat of P×I 12 "
+        "(police threat ceiling). Fix: drop those weeks from the pin, pin a military unit, or "
+        "raise unit_types.fpu.max_threat"]
+    assert problems(tmp_path, text.replace("max_threat: 12", "max_threat: 16")) == []
+
+
+def test_require_pins_make_strong_posts(tmp_path):
+    text = V2_THREAT.replace("horizon: {weeks: 4}\n", "horizon: {weeks: 4}\npolicy:\n"
+                             "  small_post: {min_units: 2}\n") + PIN % ("INF-1", "VILLAGE", 1, 2)
+    # the FPU cannot reach VILLAGE (100 km), so nobody can join INF-1
+    assert problems(tmp_path, text) == [
+        "scen.yaml:16:28: commitments[0].hotspot (INF-1): require pin of INF-1 at VILLAGE is "
+        "impossible: in weeks 1–2 the asymmetric threat there bars posts of fewer than 2 "
+        "units (small_post) and no other unit can join it. Fix: pin 2 units there together, "
+        "drop those weeks from the pin, or raise policy.small_post.threat"]
+    # a second company that could join makes the pin possible
+    joined = edit("  - {id: FPU-1,", "  - {id: INF-2, kind: infantry_company, base: CAMP}\n"
+                  "  - {id: FPU-1,", text)
+    assert problems(tmp_path, joined) == []
+
+
+def test_v2_kind_keys_fit_domain(tmp_path):
+    text = BASE.replace("bases:\n", "unit_types:\n  attack_helicopter: {reserve: true}\n"
+                        "bases:\n")
+    assert problems(tmp_path, text) == [
+        "scen.yaml:4:23: unit_types.attack_helicopter.reserve: reserve applies to ground kinds "
+        "only, and attack_helicopter is an air kind. Fix: remove reserve from "
+        "unit_types.attack_helicopter"]
+    assert problems(tmp_path, text.replace("attack_helicopter: {reserve", "fpu: {reserve")) == []
+
+
+def test_hotspot_open_to_ground(tmp_path):
+    text = edit("population: 10000}", "population: 10000, ground_closed_weeks: [[1, 2], [3, 4]]}",
+                edit("flight_hours_per_week: 2}", "flight_hours_per_week: 3}"))
+    assert problems(tmp_path, text) == [
+        "scen.yaml:11:95: warning: hotspots[VILLAGE].ground_closed_weeks: VILLAGE is closed "
+        "to ground movement in every week of the horizon: no presence, secure area or ground "
+        "escort is possible there, only sorties. Fix: check the closure windows (a seasonal "
+        "closure rarely covers a whole quarter), or plan it by air knowingly"]
+    assert problems(tmp_path, text.replace("[3, 4]]", "[3, 3]]")) == []
+
+
+def test_v2_keys_are_checked_where_they_are_written(tmp_path):
+    text = BASE.replace("bases:\n", "policy:\n  escort_tiers: [[15, 2, 0], [8, 1, 0]]\n"
+                        "bases:\n") + (
+        "priorities:\n"
+        "  - {id: P1, kind: secure_area, hotspot: TOWN, weight: 1, effect_weeks: 2,\n"
+        "     effects: {intercommunal: 0.1}}\n"
+        "  - {id: P2, kind: civilian_mission, hotspot: TOWN, weight: 1,\n"
+        "     effects: {intercommunal: 0.1}}\n")
+    assert problems(tmp_path, text) == [
+        "scen.yaml:4:3: policy: escort_tiers: max_pi must strictly increase, got [15, 8]. "
+        "Fix: order the tiers by their first number",
+        "scen.yaml:15:5: priorities[P1]: effects, effect_weeks applies to civilian_mission "
+        "priorities only. Fix: remove it or change kind",
+        "scen.yaml:17:5: priorities[P2]: effects and effect_weeks go together: give both "
+        "(effect_weeks ≥ 1 weeks) or neither. Fix: see docs/scenario-format.md for the format"]
+    typo = BASE.replace("bases:\n", "policy:\n  small_post: {min_unit: 2}\nbases:\n")
+    assert problems(tmp_path, typo) == [
+        "scen.yaml:4:16: policy.small_post: unknown key 'min_unit'. Fix: did you mean "
+        "'min_units'?"]
+
+
 def test_assessments_well_formed(tmp_path):
     block = ("assessments:\n"
              "  - {id: JMAC, threats: {TOWN: [{category: banditry, probability: 2, "

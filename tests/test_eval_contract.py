@@ -11,6 +11,8 @@ import time
 import pytest
 
 from models.plan import Plan
+from planner.domain.instance import Instance
+from planner.inputs.loader import load_scenario
 from planner.rules.evaluator import HARD_RULES, METRICS, SCORE_TERMS, Metrics, evaluate
 
 KM = 6371 * math.pi / 180
@@ -280,3 +282,50 @@ def test_evaluate_is_fast_on_a_full_size_plan(make_instance):
     per_call = (time.perf_counter() - start) / 20
     # Catches an accidental quadratic walk (seconds), not speed: bench/ measures that.
     assert per_call < 1.0, f"evaluate took {per_call * 1000:.1f} ms"
+
+
+# ---------------------------------------------------------------- tiny_v2 (contract v2)
+TINY_V2_OPTIMUM = 89.5
+VILLAGE_KM = 6371 * 3.141592653589793 / 180
+MOVE_V2 = 0.5 * 6 * VILLAGE_KM / 100          # one arrival (IED) or one stay week (resupply)
+
+
+@pytest.fixture(scope="module")
+def tiny_v2(contracts_dir):
+    return Instance.build(load_scenario(contracts_dir / "examples" / "tiny_v2.yaml").scenario)
+
+
+def test_tiny_v2_optimal_plan_scores_as_derived_by_hand(tiny_v2, contracts_dir):
+    published = json.loads((contracts_dir / "examples" / "tiny_v2.plan.json").read_text())
+    entry = published["plans"][0]
+    plan = Plan.model_validate({k: entry[k] for k in ("assignments", "sorties", "missions")})
+    evaluation = evaluate(tiny_v2, plan)
+    assert evaluation.valid, evaluation.violations
+    assert evaluation.score == TINY_V2_OPTIMUM == entry["score"]
+    assert evaluation.metrics.harm_averted == 20.0              # 4 + (4 + 4) + (4 + 4)
+    assert evaluation.metrics.reserve_value == 3 * 0.25 * 66    # the QRF stays ready
+    assert evaluation.metrics.as_dict() == entry["metrics"]
+
+
+@pytest.mark.parametrize(("case", "assign", "missions", "score"), [
+    ("A nobody out", [], {}, 49.5),
+    ("B strong post at VILLAGE", [(u, "VILLAGE", t) for u in ("INF-1", "QRF-1")
+                                  for t in (1, 2, 3)], {}, 99 - 27 - 6 * MOVE_V2),
+    ("C' mission in week 2", [("INF-1", "TOWN", t) for t in (1, 2, 3)], {"M1": 2}, 85.5),
+    ("C'' escort task in week 1", [("INF-1", "TOWN", 1, "escort", "M1"), ("INF-1", "TOWN", 2),
+                                   ("INF-1", "TOWN", 3)], {"M1": 1}, 85.5),
+    ("D QRF at TOWN too", [(u, "TOWN", t) for u in ("INF-1", "QRF-1") for t in (1, 2, 3)],
+     {"M1": 1}, 52.0),
+    ("E one week at TOWN", [("INF-1", "TOWN", 1)], {"M1": 1}, 65.5),
+    ("F escort and home", [("INF-1", "TOWN", 1, "escort", "M1")], {"M1": 1}, 77.5),
+])
+def test_tiny_v2_candidates_of_the_hand_derivation(tiny_v2, make_plan, case, assign, missions,
+                                                   score):
+    evaluation = evaluate(tiny_v2, make_plan(assign=assign, missions=missions))
+    assert evaluation.valid, (case, evaluation.violations)
+    assert evaluation.score == pytest.approx(score, abs=1e-9), case
+
+
+def test_tiny_v2_lone_unit_at_village_is_invalid(tiny_v2, make_plan):
+    evaluation = evaluate(tiny_v2, make_plan(assign=[("INF-1", "VILLAGE", 1)]))
+    assert [v.rule for v in evaluation.violations] == ["small_posts"]

@@ -29,6 +29,9 @@ PRICED_BY = {
     "road_move": ("ied_exposure", "ied", -1),
     "engagement": ("engagement_exposure", "engagement", -1),
     "present": ("distinction_penalty", "distinction", -1),
+    "z": ("attraction_exposure", "attraction", -1),
+    "resupply": ("resupply_exposure", "resupply", -1),
+    "reserve": ("reserve_value", "reserve", 1),
 }
 """Every objective term of the model, by the rule family that writes it."""
 
@@ -37,12 +40,16 @@ RULE_FAMILIES = {
     "short_stay_retaliation": {"stay_stop"}, "harm_averted": {"mitigation"},
     "secure_area_satisfaction": {"satisfaction"}, "handover_vacuum": {"vacuum"},
     "road_movement_ied": {"road_move"}, "engagement_exposure": {"engagement"},
+    "presence_attraction": {"z"}, "sustainment_convoys": {"resupply"},
+    "reserve_value": {"reserve"},
 }
 """The rules that add objective terms, with the families their terms belong to."""
 
 
-def random_valid_plans(instance, rng: random.Random, count: int) -> list[Plan]:
-    """Valid plans reached by random moves from the staff heuristic's plan."""
+def random_valid_plans(instance, rng: random.Random, count: int,
+                       join: bool = False) -> list[Plan]:
+    """Valid plans reached by random moves from the staff heuristic's plan (with join,
+    moves that send two units to one hotspot-week as well)."""
     plan = staff_heuristic(instance)
     plans = [plan]
     spots, weeks = list(instance.hotspot_ids), list(instance.weeks)
@@ -55,6 +62,11 @@ def random_valid_plans(instance, rng: random.Random, count: int) -> list[Plan]:
             if rng.random() < 0.7:
                 a.append(Assignment(unit=u.id, hotspot=rng.choice(spots), week=t,
                                     task="presence"))
+                if join and rng.random() < 0.5:   # a second unit: posts of two (R15)
+                    other = rng.choice(instance.ground_units)
+                    a = [x for x in a if not (x.unit == other.id and x.week == t)]
+                    a.append(Assignment(unit=other.id, hotspot=a[-1].hotspot if a else
+                                        rng.choice(spots), week=t, task="presence"))
         elif move < 0.55 and a:
             a.pop(rng.randrange(len(a)))
         elif move < 0.75 and instance.air_units:
@@ -105,9 +117,53 @@ def test_every_valid_plan_is_admitted_and_priced_rule_by_rule(seed, weeks):
         assert f.model.objective_value(values) == pytest.approx(evaluation.score, abs=1e-6)
 
 
+@pytest.mark.parametrize(("seed", "weeks"),
+                         [(s, 5) for s in range(12)] + [(s, 3) for s in range(4)])
+def test_every_valid_plan_is_priced_rule_by_rule_with_v2_on(seed, weeks):
+    """The same two properties with every v2 addition on (tests/factory.py `with_v2`)."""
+    instance = instance_of(random_scenario(seed, hotspots=3, weeks=weeks, missions=2,
+                                           areas=2, v2=True))
+    f = build_formulation(instance)
+    weights = instance.policy.weights
+    plans = random_valid_plans(instance, random.Random(seed), count=25, join=True)
+    assert len(plans) > 5
+    for plan in plans:
+        values = f.model.complete(f.primary_values(plan))
+        assert f.model.violated_rows(values) == [], plan
+        evaluation = evaluate(instance, plan)
+        by_metric = objective_by_metric(f, values)
+        for metric, weight, sign in {v for v in PRICED_BY.values()}:
+            expected = sign * getattr(weights, weight) * getattr(evaluation.metrics, metric)
+            assert by_metric.get(metric, 0.0) == pytest.approx(expected, abs=1e-6), metric
+        assert f.model.objective_value(values) == pytest.approx(evaluation.score, abs=1e-6)
+
+
+def test_v2_random_plans_exercise_every_v2_term():
+    """The v2 parity test is not vacuous: across its seeds, plans have attraction,
+    resupply and reserves, posts of two under the small-post rule, and civilian effects."""
+    seen: dict[str, float] = defaultdict(float)
+    for seed in range(12):
+        instance = instance_of(random_scenario(seed, hotspots=3, weeks=5, missions=2,
+                                               areas=2, v2=True))
+        for plan in random_valid_plans(instance, random.Random(seed), count=25, join=True):
+            ev = evaluate(instance, plan)
+            for key in ("attraction_exposure", "resupply_exposure", "reserve_value"):
+                seen[key] += getattr(ev.metrics, key)
+            present: dict = defaultdict(set)
+            for x in plan.assignments:
+                if x.task == "presence":
+                    present[x.hotspot, x.week].add(x.unit)
+            seen["strong_posts"] += sum(1 for (h, t), us in present.items()
+                                        if instance.small_post_min(h, t) > 1 and len(us) > 1)
+            seen["effects"] += sum(1 for m in plan.missions
+                                   if instance.missions[m.priority].effects)
+    assert all(seen[k] > 0 for k in ("attraction_exposure", "resupply_exposure",
+                                      "reserve_value", "strong_posts", "effects")), seen
+
+
 def test_every_objective_family_of_every_rule_is_priced_by_a_metric():
     """Meta-test: a rule that adds objective terms without a metric here fails."""
-    instance = instance_of(random_scenario(3, missions=2, areas=2))
+    instance = instance_of(random_scenario(3, missions=2, areas=2, v2=True))
     f = build_formulation(instance)
     families = {family(f.model.names[v]) for v in f.model.objective}
     assert families <= set(PRICED_BY)

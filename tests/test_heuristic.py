@@ -4,6 +4,7 @@ what a planning officer does by hand (tests/conftest.py describes the TINY fixtu
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -303,3 +304,55 @@ def test_heuristic_valid_on_bundled_scenarios(path):
 
 def test_bundled_scenarios_exist():
     assert SCENARIOS, "scenarios/*.yaml should ship with the repository"
+
+
+# ---------------------------------------------------------------- contract v2
+def _tiny_v2(**policy):
+    from tests.conftest import CONTRACTS
+    data = yaml.safe_load((CONTRACTS / "examples" / "tiny_v2.yaml").read_text(encoding="utf-8"))
+    data["policy"] |= policy
+    return data
+
+
+def test_heuristic_keeps_the_reserve_when_it_is_worth_more_than_a_post(make_instance):
+    plan = staff_heuristic(make_instance(_tiny_v2()))
+    assert {a.unit for a in plan.assignments} == {"INF-1"}       # QRF-1 stays ready
+    assert evaluate(make_instance(_tiny_v2()), plan).score == 89.5  # the hand optimum
+    # worth nothing as a reserve, the QRF is sent out
+    sent = staff_heuristic(make_instance(_tiny_v2(reserve_factor=0.0)))
+    assert "QRF-1" in {a.unit for a in sent.assignments}
+
+
+def test_heuristic_holds_strong_posts_with_two_units_never_one(make_instance):
+    inst = make_instance(_tiny_v2(reserve_factor=0.0, attraction_factor=0.0))
+    plan = staff_heuristic(inst)
+    village = defaultdict(set)
+    for a in plan.assignments:
+        if a.hotspot == "VILLAGE" and a.task == "presence":
+            village[a.week].add(a.unit)
+    assert village and all(len(units) == 2 for units in village.values())
+    assert evaluate(inst, plan).valid
+
+
+def test_heuristic_completes_a_pinned_post_under_the_small_post_rule(make_instance):
+    data = _tiny_v2() | {"commitments": [{"unit": "INF-1", "hotspot": "VILLAGE",
+                                          "weeks": [1, 3], "mode": "require"}]}
+    inst = make_instance(data)
+    plan = staff_heuristic(inst)
+    assert {(a.unit, a.week) for a in plan.assignments if a.hotspot == "VILLAGE"} == {
+        (u, t) for u in ("INF-1", "QRF-1") for t in (1, 2, 3)}
+    assert evaluate(inst, plan).valid
+
+
+def test_heuristic_holds_no_lone_post_that_draws_more_attacks_than_it_averts(make_instance):
+    data = _tiny_v2(reserve_factor=0.0, small_post={"min_units": 1})
+    data["priorities"] = []
+    data["hotspots"][1]["threats"][1] = {"category": "terrorist_attacks", "probability": 5,
+                                         "impact": 5}
+    # VILLAGE: a lone company averts 0.30 x 48 + 0.05 x 75 = 18.15 a week; at 0.5 its
+    # presence draws 0.5 x 75 = 37.5, at 0.1 only 7.5 (+ a convoy of 13.9 after week 1)
+    drawn = staff_heuristic(make_instance(data))
+    assert not [a for a in drawn.assignments if a.hotspot == "VILLAGE"]
+    data["policy"] |= {"attraction_factor": 0.05, "resupply_weeks": 0}
+    held = staff_heuristic(make_instance(data))
+    assert [a for a in held.assignments if a.hotspot == "VILLAGE"]

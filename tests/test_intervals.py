@@ -202,8 +202,15 @@ def test_a_garrison_change_starts_from_the_baseline_mended_at_that_base_only():
     was = {(a.unit, a.week): a for a in plan.assignments}
     now = {(a.unit, a.week): a for a in seed.assignments}
     moved = {key for key in set(was) | set(now) if was.get(key) != now.get(key)}
-    assert moved and all(changed.units[u].base == "SEV" for u, _ in moved)
-    assert all(key in was for key in moved)  # only called home, nothing new
+    assert moved and all(key in was and key not in now for key in moved)  # only called home
+    called = {(was[k].hotspot, k[1]) for k in moved if changed.units[k[0]].base == "SEV"}
+    assert called, "a unit of SEV is called home"
+    # Units of other bases move only where a SEV unit left them alone on a post too small
+    # for its threat (the flagship's v2 small-post rule): the post is withdrawn.
+    for unit, week in moved:
+        if changed.units[unit].base != "SEV":
+            assert (was[(unit, week)].hotspot, week) in called
+            assert changed.small_post_min(was[(unit, week)].hotspot, week) > 1
 
 
 # ====================================================================== promotion

@@ -39,7 +39,8 @@ from planner.rules.evaluator import evaluate
 SHA = "ab" * 32
 METRIC_KEYS = ["harm_averted", "priority_value", "retaliation_exposure", "vacuum_exposure",
                "ied_exposure", "engagement_exposure", "distinction_penalty", "colocation_weeks",
-               "baseline_risk", "unit_weeks", "sorties"]
+               "baseline_risk", "unit_weeks", "sorties",
+               "attraction_exposure", "resupply_exposure", "reserve_value"]  # v2: always there
 
 
 @pytest.fixture(scope="module")

@@ -64,6 +64,15 @@ def refusal(tmp_path: Path, path: str, value: object) -> str:
     ("unit_types.fpu.range_km", 1e9, "at most 2000"),
     ("bases.0.min_garrison", 10**9, "at most 100"),
     ("horizon.start", "9999-12-27", "at most 2200-12-31"),
+    # the v2 keys (docs/scenario-format.md §5.1) have ranges too
+    ("policy.attraction_factor", 1e308, "at most 100"),
+    ("policy.reserve_factor", 1e9, "at most 100"),
+    ("policy.weights.attraction", 1e308, "at most 100"),
+    ("policy.weights.resupply", 1e9, "at most 100"),
+    ("policy.weights.reserve", 1e9, "at most 100"),
+    ("policy.small_post.min_units", 10**6, "at most 100"),
+    ("policy.escort_tiers", [[25, 10**6, 0]], "at most 100"),
+    ("policy.escort_tiers", [[25, 0, 10**6]], "at most 200"),
 ])
 def test_an_absurd_number_is_refused_with_its_range(tmp_path, path, value, says):
     assert says in refusal(tmp_path, path, value)
@@ -73,6 +82,7 @@ def test_an_absurd_number_is_refused_with_its_range(tmp_path, path, value, says)
     ("hotspots.0.population", True), ("priorities.0.weight", True),
     ("hotspots.0.location.lat", True), ("units.2.flight_hours_per_week", True),
     ("unit_types.fpu.escort", True), ("policy.weights.ied", False),
+    ("policy.attraction_factor", True), ("policy.weights.reserve", True),
 ])
 def test_a_yes_no_value_is_never_a_number(tmp_path, path, value):
     assert "(a yes/no value)" in refusal(tmp_path, path, value)

@@ -51,6 +51,20 @@ def test_tiny_hand_optimum_on_every_backend(tiny_hand, solver):
                       ("INF-1", "VILLAGE", 3, "presence"), ("INF-1", "VILLAGE", 4, "presence")}
 
 
+@pytest.mark.parametrize("solver", ["highs", "cbc", "cpsat"])
+def test_tiny_v2_optimum_on_every_backend(solver):
+    """docs/contract/examples/tiny_v2.yaml: the optimum derived by hand (89.5) is unique:
+    INF-1 at TOWN all three weeks escorting M1 in week 1, the QRF kept ready at the camp."""
+    instance = Instance.build(load_scenario(
+        REPO / "docs" / "contract" / "examples" / "tiny_v2.yaml").scenario)
+    result = solve(instance, options(solver))
+    assert result.status == "optimal"
+    assert result.score == pytest.approx(89.5, abs=EXACT)
+    assert {(a.unit, a.hotspot, a.week, a.task) for a in result.plan.assignments} == {
+        ("INF-1", "TOWN", t, "presence") for t in (1, 2, 3)}
+    assert [(m.priority, m.start_week) for m in result.plan.missions] == [("M1", 1)]
+
+
 def test_model_objective_equals_evaluator_score_for_any_plan(tiny_hand):
     """The warm-start completion of a plan prices it exactly as the evaluator does."""
     f = build_formulation(tiny_hand)
@@ -144,6 +158,28 @@ def test_optimum_equals_brute_force_enumeration(seed):
         if unit["kind"] == "attack_helicopter":
             unit["flight_hours_per_week"] = 2  # one sortie a week keeps enumeration small
     instance = instance_of(data)
+    result = solve(instance, options("highs"))
+    assert result.status == "optimal"
+    assert result.score == pytest.approx(brute_force_optimum(instance), abs=EXACT)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("seed", "weeks", "kinds"), [
+    # seeds whose optimum has, between them, posts of two under the small-post rule (17,
+    # 12, 33), attraction and resupply (27, 38, 34), civilian effects (38, 33, 34), reserves
+    (17, 3, ("infantry_company", "qrf_company")),
+    (27, 3, ("infantry_company", "qrf_company")),
+    (38, 3, ("infantry_company", "qrf_company")),
+    (12, 2, ("infantry_company", "fpu", "qrf_company")),
+    (33, 2, ("infantry_company", "fpu", "qrf_company")),
+    (34, 2, ("infantry_company", "fpu", "qrf_company")),
+])
+def test_optimum_equals_brute_force_enumeration_with_v2_on(seed, weeks, kinds):
+    """Every v2 addition on (tests/factory.py `with_v2`): small posts, the police ceiling,
+    attraction, resupply, reserves, handover quality, escort tiers, civilian effects."""
+    data = random_scenario(seed, hotspots=2, weeks=weeks, kinds=kinds, v2=True)
+    instance = instance_of(data)
+    assert instance.v2_active
     result = solve(instance, options("highs"))
     assert result.status == "optimal"
     assert result.score == pytest.approx(brute_force_optimum(instance), abs=EXACT)

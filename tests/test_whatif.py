@@ -153,14 +153,15 @@ def test_every_malformed_change_is_reported_at_once():
      "INF-1; drop one of the two"),
     ({"weights": ["harms=2"]},
      "--weight 'harms=2': unknown weight 'harms'. Fix: did you mean 'harm'? The weights are: "
-     "harm, priorities, retaliation, vacuum, ied, engagement, distinction"),
+     "harm, priorities, retaliation, vacuum, ied, engagement, distinction, attraction, "
+     "resupply, reserve"),
     ({"weights": ["harm=-1"]}, "--weight 'harm=-1': weight harm is -1, below 0. Fix: weights "
                                "are ≥ 0"),
     ({"policies": ["min_stay=2"]},
      "--policy 'min_stay=2': unknown policy key 'min_stay'. Fix: did you mean "
      "'min_stay_weeks'? The keys are: min_stay_weeks, population_unit, retaliation_factor, "
      "vacuum_factor, ied_factor, engagement_factor, priority_value, distinction, "
-     "distinction_penalty, weights, mitigation_caps"),
+     "distinction_penalty, weights, mitigation_caps, attraction_factor, ..."),
     ({"policies": ["min_stay_weeks=0"]},
      "--policy 'min_stay_weeks=0': min_stay_weeks: input should be greater than or equal to "
      "1. Fix: see docs/scenario-format.md for the policy keys and their ranges"),
@@ -446,3 +447,17 @@ def test_whatif_marginal_json_through_the_cli():
     assert all(m["value"] >= 0 for m in doc["marginal"])
     jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text("utf-8"))).validate(
         doc["baseline"])
+
+
+def test_v2_policy_keys_can_be_changed_including_one_small_post_field(tutorial):
+    variant = apply_changes(tutorial, parse_changes(policies=[
+        "reserve_factor=0.2", "state_handover=does_not_count", "small_post.min_units=2",
+        "resupply_weeks=2"]))
+    policy = variant.scenario.policy
+    assert (policy.reserve_factor, policy.state_handover, policy.resupply_weeks) == \
+        (0.2, "does_not_count", 2)
+    assert (policy.small_post.threat, policy.small_post.min_units) == (16, 2)
+    assert refused(tutorial, policies=["small_post.min_units=0"]) == [
+        "--policy 'small_post.min_units=0': small_post.min_units: input should be greater "
+        "than or equal to 1. Fix: see docs/scenario-format.md for the policy keys and their "
+        "ranges"]

@@ -3,7 +3,8 @@
 
 The mending is greedy and judged afterwards by the evaluator like any plan: records that
 break a rule about one unit in one week (availability, range, closures, task, flight
-hours, distinction) are dropped; a base below its garrison floor calls a unit home; a
+hours, distinction, the police ceiling) are dropped; a base below its garrison floor calls
+a unit home; a post too small for its threat (the v2 small-post rule) is withdrawn; a
 `require` pin puts its unit where it is pinned; a `forbid` pin takes it away; a mission
 that loses its escort is dropped with its escorts. None when that does not converge.
 """
@@ -17,7 +18,7 @@ from planner.rules.evaluator import Violation, evaluate
 DROPPED_RULES = frozenset({"availability", "task_capability", "ground_range", "ground_closure",
                            "air_range", "air_closure", "flight_hours", "one_task_per_week",
                            "distinction_forbid", "escort_target", "known_ids", "unit_domain",
-                           "plan_weeks"})
+                           "plan_weeks", "police_ceiling"})
 """Rules broken by a unit's records in one week: those records are dropped."""
 
 
@@ -51,6 +52,12 @@ def _mend(instance: Instance, plan: Plan, violations: list[Violation]) -> Plan |
             if home is None:
                 return None
             assignments.remove(home)
+        elif v.rule == "small_posts" and v.hotspot is not None and v.week is not None:
+            post = [a for a in assignments if a.task == "presence"
+                    and (a.hotspot, a.week) == (v.hotspot, v.week)]
+            if any((a.unit, a.hotspot, a.week) in instance.required_pins for a in post):
+                return None  # a pinned unit holds it: withdrawing would break the pin
+            assignments = [a for a in assignments if a not in post]
         elif v.rule == "commitments" and None not in (v.unit, v.hotspot, v.week):
             assignments, sorties = _pin(instance, assignments, sorties, v)
         else:

@@ -70,6 +70,8 @@ METRIC_LABELS = {
     "ied_exposure": "IED exposure", "engagement_exposure": "Engagement exposure",
     "distinction_penalty": "Distinction penalty", "colocation_weeks": "Co-located unit-weeks",
     "baseline_risk": "Baseline risk", "unit_weeks": "Unit-weeks", "sorties": "Sorties",
+    "attraction_exposure": "Attraction exposure", "resupply_exposure": "Resupply exposure",
+    "reserve_value": "Reserve value",
 }
 """The docs/output-contract.md metrics in order, as the side-by-side table names them."""
 
@@ -509,7 +511,7 @@ class _Editor:
             self.refuse(change, f"{key} is a map", f"set one entry: {key}.NAME=VALUE"
                         + (" (or --weight NAME=VALUE)" if key == "weights" else ""))
             return
-        if sub and key not in ("weights", "mitigation_caps"):
+        if sub and key not in ("weights", "mitigation_caps", "small_post"):   # v2: small_post
             self.refuse(change, f"policy key '{key}' has no entries", f"write {key}=VALUE")
             return
         if key == "weights":

@@ -14,17 +14,24 @@ from functools import cached_property
 from models.base import Domain, ThreatCategory
 from models.kinds import BUILTIN_KINDS, DEFAULT_MITIGATION_CAPS, KindSpec
 from models.scenario import (
+    DEFAULT_ESCORT_TIERS,
     DistinctionMode,
+    EscortTier,
     Location,
     Priority,
     PriorityKind,
     Scenario,
+    StateHandover,
     Unit,
 )
 
 EARTH_RADIUS_KM = 6371.0
 RETALIATION_CATEGORIES = (ThreatCategory.TERRORIST_ATTACKS, ThreatCategory.ARMED_GROUP_ABUSE)
 """R[h,t] sums these categories: the risk to those left behind (docs/evaluation-contract.md)."""
+SMALL_POST_CATEGORIES = (ThreatCategory.TERRORIST_ATTACKS, ThreatCategory.ARMED_GROUP_ABUSE)
+"""R15: the asymmetric threats under which small posts are barred."""
+CEILING_CATEGORIES = (ThreatCategory.TERRORIST_ATTACKS, ThreatCategory.ARMED_GROUP_CONFLICT)
+"""R17: the threats a kind's max_threat is measured against."""
 
 
 def great_circle_km(a: Location, b: Location) -> float:
@@ -48,14 +55,17 @@ def window_weeks(window: tuple[int, int] | None, horizon_weeks: int) -> tuple[in
     return tuple(range(max(1, a), min(b, horizon_weeks) + 1))
 
 
-def escort_need_by_threat(max_pi: int) -> tuple[int, int]:
+def escort_need_by_threat(max_pi: int,
+                          tiers: list[EscortTier] | None = None) -> tuple[int, int]:
     """Default escort (ground units, air sorties) by the highest P×I that week
-    (docs/evaluation-contract.md)."""
-    if max_pi >= 16:
-        return 2, 2
-    if max_pi >= 9:
-        return 2, 0
-    return 1, 0
+    (docs/evaluation-contract.md): the first tier [max_pi, ground, air] whose max_pi ≥ the
+    week's highest P×I, the last tier above every max_pi. The default tiers are v1's table
+    (≤ 8 → 1 ground; 9–15 → 2 ground; ≥ 16 → 2 ground and 2 sorties)."""
+    tiers = DEFAULT_ESCORT_TIERS if tiers is None else tiers
+    for limit, ground, air in tiers:
+        if max_pi <= limit:
+            return ground, air
+    return tiers[-1][1], tiers[-1][2]
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,10 @@ class MissionInfo:
     duration: int
     need_ground: dict[int, int]
     need_air: dict[int, int]
+    effects: tuple[tuple[ThreatCategory, float], ...] = ()
+    """R18 (v2): (category, fraction) the mission removes after it ends, in category order."""
+    effect_weeks: int = 0
+    """R18 (v2): weeks after its last running week that the effects last."""
 
     @property
     def starts(self) -> tuple[int, ...]:
@@ -96,6 +110,13 @@ class MissionInfo:
 
     def running_weeks(self, start: int) -> tuple[int, ...]:
         return tuple(range(start, start + self.duration))
+
+    def effect_weeks_after(self, start: int, horizon_weeks: int) -> tuple[int, ...]:
+        """R18: the weeks (inside the horizon) its civilian effects last when started in
+        `start`: the effect_weeks weeks after its last running week."""
+        last = start + self.duration - 1
+        return tuple(t for t in range(last + 1, last + 1 + self.effect_weeks)
+                     if t <= horizon_weeks)
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,10 @@ class Instance:
     partner_active: frozenset[tuple[str, int]]
     required_pins: frozenset[tuple[str, str, int]]
     forbidden_pins: frozenset[tuple[str, str, int]]
+    rule_pi: dict[tuple[str, ThreatCategory, int], int] | None = None
+    """The threat table the threat-dependent v2 hard rules (small posts, police ceiling)
+    judge against: the scenario's own (`base`) even when `pi` is another assessment's
+    (docs/evaluation-contract.md §9); None means `pi`."""
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -165,7 +190,7 @@ class Instance:
         missions, areas = {}, {}
         for p in scenario.priorities:
             if p.kind is PriorityKind.CIVILIAN_MISSION:
-                missions[p.id] = _mission_info(p, pi, T)
+                missions[p.id] = _mission_info(p, pi, T, list(scenario.policy.escort_tiers))
             else:
                 window = window_weeks(p.weeks, T)
                 areas[p.id] = SecureAreaInfo(p.id, p.hotspot, p.weight, window,
@@ -187,6 +212,7 @@ class Instance:
                                      for t in window_weeks(op.weeks, T)),
             required_pins=frozenset(pins["require"]),
             forbidden_pins=frozenset(pins["forbid"]),
+            rule_pi=pi,
         )
 
     # ------------------------------------------------------------------ basic sets
@@ -300,11 +326,13 @@ class Instance:
 
     def ground_ok(self, u: str, h: str, t: int) -> bool:
         """Whether ground unit u may be assigned at h in week t under every hard rule that
-        concerns u, h and t alone (availability, range, ground closure, forbid pins,
-        distinction: forbid applies to presence only and is checked separately)."""
+        concerns u, h and t alone (availability, range, ground closure, forbid pins, the
+        police threat ceiling of R17; distinction: forbid applies to presence only and is
+        checked separately)."""
         info = self.units[u]
         return (info.is_ground and t in info.available and self.in_range(u, h)
-                and (h, t) not in self.ground_closed and (u, h, t) not in self.forbidden_pins)
+                and (h, t) not in self.ground_closed and (u, h, t) not in self.forbidden_pins
+                and self.below_threat_ceiling(u, h, t))
 
     def air_ok(self, u: str, h: str, t: int) -> bool:
         """Whether air unit u may fly a sortie to h in week t (availability, range,
@@ -314,6 +342,80 @@ class Instance:
                 and (info.base, t) not in self.air_closed
                 and (u, h, t) not in self.forbidden_pins
                 and self.sortie_hours(u, h) <= info.flight_hours_per_week + 1e-9)
+
+    # ------------------------------------------------------------------ v2 rules (R13–R18)
+    @property
+    def _rule_pi(self) -> dict[tuple[str, ThreatCategory, int], int]:
+        return self.pi if self.rule_pi is None else self.rule_pi
+
+    @cached_property
+    def v2_active(self) -> bool:
+        """Whether the scenario uses any contract v2 key with a value other than its default
+        (then the v2 warnings are listed too; a v1 scenario's output stays as it was)."""
+        policy, defaults = self.policy, type(self.policy)()
+        fields = ("attraction_factor", "resupply_weeks", "small_post", "reserve_factor",
+                  "state_handover", "escort_tiers")
+        return (any(getattr(policy, f) != getattr(defaults, f) for f in fields)
+                or any(o.max_threat is not None or o.reserve is not None
+                       for o in self.scenario.unit_types.values())
+                or any(p.effects for p in self.scenario.priorities))
+
+    def below_threat_ceiling(self, u: str, h: str, t: int) -> bool:
+        """R17 police threat ceiling: u's kind has no max_threat, or neither
+        P×I(terrorist_attacks) nor P×I(armed_group_conflict) at h in t exceeds it (under
+        the base threats, `rule_pi`)."""
+        ceiling = self.units[u].spec.max_threat
+        return ceiling is None or all(self._rule_pi.get((h, c, t), 0) <= ceiling
+                                      for c in CEILING_CATEGORIES)
+
+    def small_post_min(self, h: str, t: int) -> int:
+        """R15: fewest units present at h in t when any are (1: the rule does not bite),
+        small_post.min_units where P×I(terrorist_attacks) or P×I(armed_group_abuse) ≥
+        small_post.threat (under the base threats, `rule_pi`)."""
+        rule = self.policy.small_post
+        if rule.min_units > 1 and any(self._rule_pi.get((h, c, t), 0) >= rule.threat
+                                      for c in SMALL_POST_CATEGORIES):
+            return rule.min_units
+        return 1
+
+    def handover_counts(self, h: str, t: int) -> bool:
+        """R4/R17: host-state presence at h in t prevents a vacuum (state_handover: counts)."""
+        return ((h, t) in self.state_presence
+                and self.policy.state_handover is StateHandover.COUNTS)
+
+    def attraction_risk(self, h: str, t: int) -> float:
+        """R13: risk[h, terrorist_attacks, t], what a presence at h in t draws."""
+        return self.risk(h, ThreatCategory.TERRORIST_ATTACKS, t)
+
+    def resupply_cost(self, b: str, h: str, t: int) -> float:
+        """R14: resupply exposure of one unit of base b staying at h in week t (not a road
+        movement): ied_factor × P×I(terrorist_attacks) × distance / 100 / resupply_weeks;
+        0 with resupply_weeks 0."""
+        weeks = self.policy.resupply_weeks
+        if weeks < 1:
+            return 0.0
+        pi = self.pi.get((h, ThreatCategory.TERRORIST_ATTACKS, t), 0)
+        return self.policy.ied_factor * pi * self.dist_km[b, h] / 100 / weeks
+
+    @cached_property
+    def reserve_kinds(self) -> tuple[str, ...]:
+        """R16: the ground kinds with reserve = true, in kind order."""
+        return tuple(k for k, spec in self.kinds.items()
+                     if spec.reserve and spec.domain is Domain.GROUND)
+
+    def reserve_units(self, b: str, kind: str, t: int) -> tuple[str, ...]:
+        """R16: ids of base b's units of reserve kind `kind` available in week t."""
+        return tuple(u for u in self.available_ground.get((b, t), ())
+                     if self.units[u].spec.kind == kind)
+
+    def reserve_reach(self, b: str, kind: str, t: int) -> tuple[float, ...]:
+        """R16: V₁ ≥ V₂ ≥ … — Σ_c risk[h,c,t] of the hotspots within the kind's range of
+        base b and not ground-closed in t, largest first (a reserve answers one alert a
+        week, the largest first)."""
+        reach = self.kinds[kind].range_km + 1e-9
+        values = [self.total_risk[h, t] for h in self.hotspot_ids
+                  if self.dist_km[b, h] <= reach and (h, t) not in self.ground_closed]
+        return tuple(sorted((v for v in values if v > 0), reverse=True))
 
     def presence_ok(self, u: str, h: str, t: int) -> bool:
         """ground_ok for task presence: the kind holds presence, distinction: forbid honoured."""
@@ -330,14 +432,17 @@ def _unit_info(unit: Unit, spec: KindSpec, T: int) -> UnitInfo:
 
 
 def _mission_info(p: Priority, pi: dict[tuple[str, ThreatCategory, int], int],
-                  T: int) -> MissionInfo:
+                  T: int, tiers: list[EscortTier] | None = None) -> MissionInfo:
     need_ground, need_air = {}, {}
     for t in range(1, T + 1):
         max_pi = max((pi.get((p.hotspot, c, t), 0) for c in ThreatCategory), default=0)
-        ground, air = escort_need_by_threat(max_pi)
+        ground, air = escort_need_by_threat(max_pi, tiers)
         if p.escort is not None:
             ground = ground if p.escort.ground is None else p.escort.ground
             air = air if p.escort.air_sorties is None else p.escort.air_sorties
         need_ground[t], need_air[t] = ground, air
+    effects = tuple((c, (p.effects or {})[c]) for c in ThreatCategory
+                    if (p.effects or {}).get(c, 0.0) > 0)
     return MissionInfo(p.id, p.hotspot, p.weight, window_weeks(p.weeks, T),
-                       p.duration_weeks or 1, need_ground, need_air)
+                       p.duration_weeks or 1, need_ground, need_air,
+                       effects=effects, effect_weeks=(p.effect_weeks or 0) if effects else 0)

@@ -269,6 +269,75 @@ def unit_type_overrides_fit_domain(ctx: CheckContext) -> Iterator[Problem]:
                                 f"remove {name} from unit_types.{kind.value}", key=True)
 
 
+def v2_kind_keys_fit_domain(ctx: CheckContext) -> Iterator[Problem]:
+    """Error: `unit_types` max_threat (R17) and reserve (R16) apply to ground kinds only
+    (docs/scenario-format.md §5.1)."""
+    for kind, override in ctx.scenario.unit_types.items():
+        if BUILTIN_KINDS[kind].domain is Domain.AIR:
+            for name in ("max_threat", "reserve"):
+                if getattr(override, name) is not None:
+                    yield ctx.error(("unit_types", kind.value, name),
+                                    f"{name} applies to ground kinds only, and {kind.value} "
+                                    "is an air kind", f"remove {name} from "
+                                    f"unit_types.{kind.value}", key=True)
+
+
+def require_pins_make_strong_posts(ctx: CheckContext) -> Iterator[Problem]:
+    """Error: `require` pins at a hotspot in a week where the small-post rule (R15) wants at
+    least small_post.min_units units present, and neither the pins nor the other units
+    that could be present there (within their bases' spare units) can make up the number
+    (docs/evaluation-contract.md §5.1). A pinned unit alone is fine when others can join."""
+    inst = ctx.instance
+    pinned: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
+    busy: dict[int, set[str]] = defaultdict(set)
+    for i, c, weeks in _pins(ctx, "require"):
+        if inst.units[c.unit].is_ground:
+            for t in weeks:
+                pinned[c.hotspot, t].append((i, c.unit))
+                busy[t].add(c.unit)
+    short: dict[int, list[int]] = defaultdict(list)
+    for (h, t), pins in sorted(pinned.items()):
+        need = inst.small_post_min(h, t)
+        here = {u for _, u in pins}
+        if len(here) >= need:
+            continue
+        room: dict[str, int] = defaultdict(int)
+        for u in inst.ground_units:
+            if u.id not in busy[t] and inst.presence_ok(u.id, h, t):
+                room[u.base] += 1
+        could = sum(min(n, inst.spare_ground(b, t)
+                        - sum(1 for v in busy[t] if inst.units[v].base == b))
+                    for b, n in room.items())
+        if len(here) + max(0, could) < need:
+            short[min(i for i, _ in pins)].append(t)
+    for i, weeks in sorted(short.items()):
+        c = ctx.scenario.commitments[i]
+        need = inst.policy.small_post.min_units
+        yield ctx.error(("commitments", i, "hotspot"),
+                        f"require pin of {c.unit} at {c.hotspot} is impossible: in "
+                        f"{weeks_phrase(weeks)} the asymmetric threat there bars posts of "
+                        f"fewer than {need} units (small_post) and no other unit can join it",
+                        f"pin {need} units there together, drop those weeks from the pin, or "
+                        "raise policy.small_post.threat", id=c.unit)
+
+
+def hotspot_open_to_ground(ctx: CheckContext) -> Iterator[Problem]:
+    """Warning: a hotspot closed to ground movement for the whole horizon: only helicopters
+    (and civilian missions' air escort) can reach it, and no presence can hold it. (When no
+    unit at all can reach it, `hotspot_reachable` says so instead.)"""
+    inst = ctx.instance
+    for i, h in enumerate(ctx.scenario.hotspots):
+        flown = any(inst.air_ok(u.id, h.id, t) for u in inst.air_units for t in inst.weeks)
+        if (h.ground_closed_weeks and flown
+                and all((h.id, t) in inst.ground_closed for t in inst.weeks)):
+            yield ctx.warning(("hotspots", i, "ground_closed_weeks"),
+                              f"{h.id} is closed to ground movement in every week of the "
+                              "horizon: no presence, secure area or ground escort is possible "
+                              "there, only sorties",
+                              "check the closure windows (a seasonal closure rarely covers a "
+                              "whole quarter), or plan it by air knowingly", id=h.id)
+
+
 def _pin_obstacles(inst: Instance, info: UnitInfo, h: str,
                    weeks: tuple[int, ...]) -> Iterator[tuple[str, str, str]]:
     """Why the hard rules forbid `info` at h in some of `weeks`: (key, reason, fix)."""
@@ -289,6 +358,12 @@ def _pin_obstacles(inst: Instance, info: UnitInfo, h: str,
         if closed:
             yield ("weeks", f"{h} is closed to ground movement in {weeks_phrase(closed)}",
                    "drop those weeks from the pin")
+        ceiling = [t for t in weeks if not inst.below_threat_ceiling(u, h, t)]
+        if ceiling:
+            yield ("weeks", f"the threat at {h} in {weeks_phrase(ceiling)} exceeds "
+                   f"{kind}'s max_threat of P×I {info.spec.max_threat} (police threat "
+                   "ceiling)", f"drop those weeks from the pin, pin a military unit, or raise "
+                   f"unit_types.{kind}.max_threat")
         if inst.policy.distinction is DistinctionMode.FORBID:
             partner = [t for t in weeks if (h, t) in inst.partner_active]
             if partner:
@@ -622,14 +697,17 @@ CHECKS: tuple[Check, ...] = (
     required_weeks_fit_window,
     flight_hours_only_on_air_units,
     unit_type_overrides_fit_domain,
+    v2_kind_keys_fit_domain,
     require_pins_possible,
     pins_do_not_contradict,
     require_pins_compatible,
     require_pins_leave_garrison,
+    require_pins_make_strong_posts,
     assessments_well_formed,
     # warnings
     garrison_floor_reachable,
     hotspot_reachable,
+    hotspot_open_to_ground,
     priority_serviceable,
     bases_have_units,
 )

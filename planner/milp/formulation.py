@@ -209,7 +209,8 @@ class Formulation:
 def define_decisions(f: Formulation) -> None:
     """Decision variables, created only where every unit-level hard rule allows them:
     availability, range, ground/air closure, forbid pins, presence/escort capability,
-    distinction: forbid (these rules therefore need no rows)."""
+    distinction: forbid, the police threat ceiling of R17 (v2) (these rules therefore need
+    no rows)."""
     inst, m = f.instance, f.model
     for k in f.classes:
         rep = k.info.id
@@ -431,6 +432,7 @@ def harm_averted(f: Formulation) -> None:
                     continue
                 terms = [(v, f.class_of(key[0]).info.spec.effects[c]) for key, v in f._n_at[h, t]]
                 terms += [(v, inst.units[a].spec.effects[c]) for a, v in air_at[h, t]]
+                terms += civilian_effect_terms(f, h, c, t)
                 terms = [(v, eff) for v, eff in terms if eff > 0]
                 if not terms:
                     continue
@@ -467,7 +469,7 @@ def handover_vacuum(f: Formulation) -> None:
     for (h, t_before), before in sorted(f.mil.items()):
         t = t_before + 1
         risk = inst.total_risk.get((h, t), 0.0)
-        if t > inst.horizon_weeks or (h, t) in inst.state_presence or risk <= 0 or weight <= 0:
+        if t > inst.horizon_weeks or inst.handover_counts(h, t) or risk <= 0 or weight <= 0:
             continue
         stay = [(v, -1.0) for v in (f.mil.get((h, t)), f.pol.get((h, t))) if v is not None]
         var = m.var(f"vacuum[{_key(h, t)}]", 0, 1, integer=False, objective=-weight * risk,
@@ -532,6 +534,116 @@ def distinction_penalty(f: Formulation) -> None:
             f.model.add_objective(v, -cost)
 
 
+# ====================================================================== contract v2 (§5.1)
+def civilian_effect_terms(f: Formulation, h: str, c: ThreatCategory,
+                          t: int) -> list[tuple[int, float]]:
+    """R18 (v2): (mission start variable, effect) of each start whose mission's civilian
+    effects last at h in week t (its effect_weeks weeks after its last running week), for
+    the mitigation sum of `harm_averted`."""
+    inst = f.instance
+    out = []
+    for m_id in f._missions_at.get(h, ()):
+        info = inst.missions[m_id]
+        fraction = dict(info.effects).get(c, 0.0)
+        if fraction > 0:
+            out += [(v, fraction) for (_, s), v in f._w_of[m_id]
+                    if t in info.effect_weeks_after(s, inst.horizon_weeks)]
+    return out
+
+
+def small_posts(f: Formulation) -> None:
+    """Hard rule (R15, v2): where P×I(terrorist_attacks) or P×I(armed_group_abuse) at h in
+    t ≥ small_post.threat, the units present are 0 or at least small_post.min_units:
+    Σ_k n[k,h,t] ≥ min_units · z[h,t] (z is exact: z ≤ Σ n, so z = 0 allows none)."""
+    inst = f.instance
+    for (h, t), z in sorted(f.z.items()):
+        need = inst.small_post_min(h, t)
+        if need > 1:
+            f.model.row(f"small_post[{_key(h, t)}]",
+                        f.presence_terms(h, t) + [(z, -float(need))], lower=0)
+
+
+def presence_attraction(f: Formulation) -> None:
+    """Soft rule (R13, v2): a presence draws attacks — z[h,t] costs w_attraction ×
+    attraction_factor × risk[h, terrorist_attacks, t] (on the exact z of presence_state)."""
+    inst = f.instance
+    weight = f.weights.attraction * inst.policy.attraction_factor
+    if weight <= 0:
+        return
+    for (h, t), z in sorted(f.z.items()):
+        f.model.add_objective(z, -weight * inst.attraction_risk(h, t))
+
+
+def sustainment_convoys(f: Formulation) -> None:
+    """Soft rule (R14, v2): each assignment that is not a road movement costs
+    w_resupply × resupply_cost(base, h, t). Per class, the units that stay are
+    min(N[k,h,t], N[k,h,t−1]) (decoding keeps stayers in place): r ≥ N[t] − road_move[t]
+    when the road movement's own cost is at least as large (then road_move sits at
+    max(0, N[t] − N[t−1]) and r at the minimum), else exactly through a choice bit δ:
+    r ≥ N[t] − |k|·δ, r ≥ N[t−1] − |k|·(1 − δ)."""
+    inst, m = f.instance, f.model
+    weight = f.weights.resupply
+    if inst.policy.resupply_weeks < 1 or weight <= 0:
+        return
+    moves = {name: i for i, name in enumerate(m.names) if name.startswith("road_move[")}
+    for k in f.classes:
+        for h in inst.hotspot_ids:
+            for t in inst.weeks:
+                cost = weight * inst.resupply_cost(k.info.base, h, t)
+                now, before = f.assigned_count(k.id, h, t), f.assigned_count(k.id, h, t - 1)
+                if cost <= 0 or not now or not before:
+                    continue
+                tag = _key(k.id, h, t)
+                r = m.var(f"resupply[{tag}]", 0, k.size, integer=False, objective=-cost,
+                          define=lambda x, a=now, b=before:
+                              min(sum(x[v] for v in a), sum(x[v] for v in b)))
+                move = moves.get(f"road_move[{tag}]")
+                if move is not None and -m.objective.get(move, 0.0) >= cost - 1e-12:
+                    m.row(f"resupply_stay[{tag}]",
+                          [(r, 1.0), (move, 1.0)] + [(v, -1.0) for v in now], lower=0)
+                    continue
+                pick = m.var(f"resupply_pick[{tag}]",
+                             define=lambda x, a=now, b=before:
+                                 float(sum(x[v] for v in b) <= sum(x[v] for v in a)))
+                m.row(f"resupply_now[{tag}]",
+                      [(r, 1.0), (pick, float(k.size))] + [(v, -1.0) for v in now], lower=0)
+                m.row(f"resupply_before[{tag}]",
+                      [(r, 1.0), (pick, -float(k.size))] + [(v, -1.0) for v in before],
+                      lower=-float(k.size))
+
+
+def reserve_value(f: Formulation) -> None:
+    """Metric (R16, v2): per base b, reserve kind k and week t, the r(b,k,t) unassigned
+    available units answer the largest alerts in reach: slots ρ_j ∈ [0, 1] worth
+    w_reserve × reserve_factor × V_j, Σ_j ρ_j + (units of k at b assigned in t) ≤ units of
+    k at b available in t. V₁ ≥ V₂ ≥ …, so the LP fills the largest first: exact."""
+    inst, m = f.instance, f.model
+    weight = f.weights.reserve * inst.policy.reserve_factor
+    if weight <= 0:
+        return
+    assigned: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    for (k, _, t), v in (*f.n.items(), *f.e.items()):
+        info = f.class_of(k).info
+        assigned[info.base, info.spec.kind, t].append(v)
+    for b in sorted(inst.base_ids):
+        for kind in inst.reserve_kinds:
+            for t in inst.weeks:
+                units = inst.reserve_units(b, kind, t)
+                values = inst.reserve_reach(b, kind, t)[:len(units)]
+                if not values:
+                    continue
+                used, count = assigned[b, kind, t], len(units)
+                slots = []
+                for j, value in enumerate(values, start=1):
+                    slots.append(m.var(
+                        f"reserve[{_key(b, kind.value, t, j)}]", 0, 1, integer=False,
+                        objective=weight * value,
+                        define=lambda x, used=used, n=count, j=j:
+                            float(n - sum(round(x[v]) for v in used) >= j)))
+                m.row(f"reserve_slots[{_key(b, kind.value, t)}]",
+                      [(v, 1.0) for v in slots + used], upper=count)
+
+
 RULES: tuple[Callable[[Formulation], None], ...] = (
     define_decisions,
     one_task_per_week,
@@ -547,6 +659,10 @@ RULES: tuple[Callable[[Formulation], None], ...] = (
     road_movement_ied,
     engagement_exposure,
     distinction_penalty,
+    small_posts,
+    presence_attraction,
+    sustainment_convoys,
+    reserve_value,
 )
 """Every rule of the model, in build order (decisions first, then hard, then soft)."""
 

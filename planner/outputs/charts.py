@@ -63,11 +63,15 @@ TERM_LABEL = {
     "retaliation_exposure": "retaliation (short stays)", "vacuum_exposure": "vacuums",
     "ied_exposure": "IED (road movements)", "engagement_exposure": "engagement exposure",
     "distinction_penalty": "distinction penalty",
+    "attraction_exposure": "attraction (presence draws attacks)",
+    "resupply_exposure": "IED (resupply convoys)", "reserve_value": "reserves ready",
 }
 TERM_COLOUR = {
     "harm_averted": "#4575b4", "priority_value": "#91bfdb", "retaliation_exposure": "#d73027",
     "vacuum_exposure": "#fc8d59", "ied_exposure": "#fee090",
     "engagement_exposure": "#a50026", "distinction_penalty": "#7f7f7f",
+    "attraction_exposure": "#762a83", "resupply_exposure": "#e6c229",
+    "reserve_value": "#1a9850",
 }
 
 STYLE = {"font.family": ["DejaVu Sans"], "font.size": 8, "axes.titlesize": 9,

@@ -248,6 +248,12 @@ class TradeOff:
     sorties: int
     harm_vs_heuristic: float | None
     """(harm_averted / the staff heuristic's − 1), None without a heuristic plan."""
+    attraction: float = 0.0
+    """attraction_exposure (R13, v2)."""
+    resupply: float = 0.0
+    """resupply_exposure (R14, v2)."""
+    reserve: float = 0.0
+    """reserve_value (R16, v2)."""
 
 
 def tradeoff(instance: Instance, evaluation: Evaluation,
@@ -262,7 +268,9 @@ def tradeoff(instance: Instance, evaluation: Evaluation,
         priorities_met=priority_weighted_share(instance, evaluation),
         retaliation=m.retaliation_exposure, vacuum=m.vacuum_exposure, ied=m.ied_exposure,
         engagement=m.engagement_exposure, colocation_weeks=m.colocation_weeks,
-        unit_weeks=m.unit_weeks, sorties=m.sorties, harm_vs_heuristic=vs)
+        unit_weeks=m.unit_weeks, sorties=m.sorties, harm_vs_heuristic=vs,
+        attraction=m.attraction_exposure, resupply=m.resupply_exposure,
+        reserve=m.reserve_value)
 
 
 # ====================================================================== docs/output-contract.md
@@ -479,7 +487,8 @@ def geojson_text(outcome: Outcome, rank: int = 1) -> str:
 # ====================================================================== assumptions
 def assumptions(instance: Instance) -> dict[str, Any]:
     """The planning assumptions in force: each kind's parameters and effects (built-in
-    table with the scenario's overrides), the mitigation caps, and the policy."""
+    table with the scenario's overrides; for ground kinds the v2 reserve and max_threat),
+    the mitigation caps, and the policy (v2 knobs and escort tiers included)."""
     kinds = {}
     for name, spec in instance.kinds.items():
         entry: dict[str, Any] = {
@@ -489,6 +498,8 @@ def assumptions(instance: Instance) -> dict[str, Any]:
         if spec.domain == "air":
             entry |= {"speed_kmh": spec.speed_kmh, "station_hours": spec.station_hours,
                       "flight_hours_per_week": spec.flight_hours_per_week}
+        else:   # v2 (R16, R17)
+            entry |= {"reserve": spec.reserve, "max_threat": spec.max_threat}
         kinds[str(name)] = entry
     return {"unit_kinds": kinds,
             "mitigation_caps": {str(c): instance.caps[c] for c in ThreatCategory},

@@ -29,7 +29,6 @@ from planner.outputs.basemap import BOUNDARY_SOURCE
 from planner.outputs.documents import Outcome, PlanEntry, assumptions
 from planner.outputs.replan_report import headline as replan_headline
 from planner.outputs.report import (
-    TRADEOFF_COLUMNS,
     accounts_by_office,
     assessment_columns,
     horizon_text,
@@ -39,6 +38,7 @@ from planner.outputs.report import (
     sentence,
     solver_text,
     tradeoff_cells,
+    tradeoff_columns,
     tradeoff_notes,
     tradeoff_rows,
     unit_codes,
@@ -257,8 +257,9 @@ def tradeoffs_section(outcome: Outcome, entry: PlanEntry, figures: Figures,
                       intervals: Mapping[str, tuple[float, float]] | None = None) -> str:
     rows = tradeoff_rows(outcome)
     extra_names, extra = assessment_columns(outcome)
-    header = [*TRADEOFF_COLUMNS, *extra_names]
-    table = _table(header, [[label, *tradeoff_cells(row), *(extra[j] if extra else [])]
+    v2 = outcome.instance.v2_active
+    header = [*tradeoff_columns(outcome.instance), *extra_names]
+    table = _table(header, [[label, *tradeoff_cells(row, v2), *(extra[j] if extra else [])]
                             for j, (label, row) in enumerate(rows)],
                    numeric=range(1, len(header)),
                    row_class=["reference" if label == "staff" else None for label, _ in rows])

@@ -58,6 +58,7 @@ WARNING_TITLES = {
     "vacuum": "Security vacuums (R4: no police or host-state handover)",
     "colocation": "Co-location with partner operations (R11)",
     "hrddp": "Human-rights due diligence (HRDDP)",
+    "engagement": "Engagement without protection after it (R6)",
 }
 
 
@@ -128,6 +129,9 @@ def render_plan_report(console: Console, outcome: Outcome, *, show: int = 1,
     console.print(timeline_table(outcome, entry))
     console.print(timeline_legend(outcome.instance))
     console.print(schedule_table(outcome, entry))
+    reserves = reserves_table(outcome, entry)
+    if reserves is not None:
+        console.print(reserves)
     missions = missions_table(outcome, entry)
     if missions is not None:
         console.print(missions)
@@ -232,11 +236,31 @@ TRADEOFF_SHORT = ("COA", "Score", "Harm\naverted", "% of\nbaseline", "Prior.\nme
 """The same columns, short enough for a 120-column terminal."""
 
 
-def tradeoff_cells(row: TradeOff) -> list[str]:
-    return [_num(row.score), _num(row.harm_averted), _pct(row.baseline_share),
-            _pct(row.priorities_met), _num(row.retaliation), _num(row.vacuum), _num(row.ied),
-            _num(row.engagement), str(row.colocation_weeks), str(row.unit_weeks),
-            str(row.sorties), _pct(row.harm_vs_heuristic, signed=True)]
+V2_TRADEOFF_COLUMNS = ("Attraction", "Resupply", "Reserve value")
+"""The v2 columns (R13, R14, R16), after Engagement, when the scenario uses v2."""
+V2_TRADEOFF_SHORT = ("Attract.", "Resup.", "Reserve")
+V2_AT = 9
+"""Index in TRADEOFF_COLUMNS where the v2 columns go (after Engagement)."""
+
+
+def tradeoff_columns(instance: Instance, short: bool = False) -> tuple[str, ...]:
+    """The trade-off columns for this scenario: v1's, with the v2 columns when it uses v2."""
+    base, extra = ((TRADEOFF_SHORT, V2_TRADEOFF_SHORT) if short
+                   else (TRADEOFF_COLUMNS, V2_TRADEOFF_COLUMNS))
+    if not instance.v2_active:
+        return base
+    return base[:V2_AT] + extra + base[V2_AT:]
+
+
+def tradeoff_cells(row: TradeOff, v2: bool = False) -> list[str]:
+    cells = [_num(row.score), _num(row.harm_averted), _pct(row.baseline_share),
+             _pct(row.priorities_met), _num(row.retaliation), _num(row.vacuum), _num(row.ied),
+             _num(row.engagement), str(row.colocation_weeks), str(row.unit_weeks),
+             str(row.sorties), _pct(row.harm_vs_heuristic, signed=True)]
+    if v2:
+        cells[V2_AT - 1:V2_AT - 1] = [_num(row.attraction), _num(row.resupply),
+                                      _num(row.reserve)]
+    return cells
 
 
 def tradeoff_rows(outcome: Outcome) -> list[tuple[str, TradeOff]]:
@@ -251,6 +275,8 @@ def tradeoff_rows(outcome: Outcome) -> list[tuple[str, TradeOff]]:
 
 WIDE_TRADEOFF_WIDTH = 112
 """Below this console width the trade-off table is transposed (one column per COA)."""
+V2_EXTRA_WIDTH = 28
+"""What the three v2 columns add to that width."""
 ASSESSMENT_COLUMN_WIDTH = 12
 """What each column of a score under an assessment adds to that width."""
 
@@ -260,23 +286,25 @@ def tradeoff_table(outcome: Outcome, width: int = WIDE_TRADEOFF_WIDTH) -> Table:
     WIDE_TRADEOFF_WIDTH, one column per COA instead, so that nothing is cropped."""
     title = "Courses of action: trade-offs (score points; higher score is better)"
     rows = tradeoff_rows(outcome)
+    v2 = outcome.instance.v2_active
     table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     extra_names, extra = assessment_columns(outcome)
-    if width < WIDE_TRADEOFF_WIDTH + ASSESSMENT_COLUMN_WIDTH * len(extra_names):
+    if width < (WIDE_TRADEOFF_WIDTH + (V2_EXTRA_WIDTH if v2 else 0)
+                + ASSESSMENT_COLUMN_WIDTH * len(extra_names)):
         table.add_column("", no_wrap=True)
         for label, _ in rows:
             table.add_column("COA " + label if label != "staff" else "staff",
                              justify="right", no_wrap=True)
-        cells = [tradeoff_cells(row) + (extra[j] if extra else [])
+        cells = [tradeoff_cells(row, v2) + (extra[j] if extra else [])
                  for j, (_, row) in enumerate(rows)]
-        for i, name in enumerate([*TRADEOFF_COLUMNS[1:], *extra_names]):
+        for i, name in enumerate([*tradeoff_columns(outcome.instance)[1:], *extra_names]):
             table.add_row(name, *(c[i] for c in cells))
         return table
-    for i, name in enumerate([*TRADEOFF_SHORT, *extra_names]):
+    for i, name in enumerate([*tradeoff_columns(outcome.instance, short=True), *extra_names]):
         table.add_column(name, justify="left" if i == 0 else "right", no_wrap=True,
                          min_width=max(len(line) for line in name.split("\n")))
     for j, (label, row) in enumerate(rows):
-        table.add_row(label, *tradeoff_cells(row), *(extra[j] if extra else []),
+        table.add_row(label, *tradeoff_cells(row, v2), *(extra[j] if extra else []),
                       style="dim italic" if label == "staff" else None)
     return table
 
@@ -370,6 +398,45 @@ def timeline_legend(instance: Instance) -> Text:
         pairs = ", ".join(f"{code} {unit}" for unit, code in codes.items())
         legend.append(f"\nUnits: {pairs}", style="dim")
     return legend
+
+
+# ---------------------------------------------------------------------- reserves (R16)
+def reserves_rows(outcome: Outcome, entry: PlanEntry) -> list[list[str]]:
+    """Header, then per base and reserve kind the reserves ready each week, then the
+    readiness: the reserve_value points those reserves earn each week (the alerts in reach
+    they can answer). Empty unless the scenario uses v2 and has reserve units."""
+    instance = outcome.instance
+    if not instance.v2_active:
+        return []
+    groups = [(b, k) for b in sorted(instance.base_ids) for k in instance.reserve_kinds
+              if any(instance.reserve_units(b, k, t) for t in instance.weeks)]
+    if not groups:
+        return []
+    assigned = {(a.unit, a.week) for a in entry.plan.assignments}
+    rows = [["Reserves", *(f"w{t}" for t in instance.weeks)]]
+    for b, k in groups:
+        rows.append([f"{k} at {b}", *(str(sum(1 for u in instance.reserve_units(b, k, t)
+                                              if (u, t) not in assigned))
+                                      for t in instance.weeks)])
+    points: dict[int, float] = defaultdict(float)
+    for term in entry.evaluation.terms:
+        if term.metric == "reserve_value" and term.week is not None:
+            points[term.week] += term.value
+    rows.append(["readiness (points)", *(_num(points.get(t, 0.0)) for t in instance.weeks)])
+    return rows
+
+
+def reserves_table(outcome: Outcome, entry: PlanEntry) -> Table | None:
+    rows = reserves_rows(outcome, entry)
+    if not rows:
+        return None
+    table = Table(title=f"Reserves ready at base in COA {entry.rank} (R16: quick reaction)",
+                  title_justify="left", header_style="bold")
+    for i, name in enumerate(rows[0]):
+        table.add_column(name, justify="left" if i == 0 else "right", no_wrap=True)
+    for row in rows[1:]:
+        table.add_row(*row, style="bold" if row[0].startswith("readiness") else None)
+    return table
 
 
 # ---------------------------------------------------------------------- schedules
@@ -526,12 +593,13 @@ def warning_lines(instance: Instance, entry: PlanEntry) -> list[tuple[str, str]]
     """(rule, sentence) per warning; co-location and HRDDP grouped by hotspot and forces."""
     out: list[tuple[str, str]] = []
     grouped: dict[tuple[str, str], list[int]] = defaultdict(list)
+    forces = _partner_forces(instance)
     for w in entry.evaluation.warnings:
-        if w.rule in ("colocation", "hrddp"):
+        # v2's hrddp warnings on handovers to host-state forces have no partner forces
+        if w.rule == "colocation" or (w.rule == "hrddp" and forces.get((w.hotspot, w.week))):
             grouped[w.rule, w.hotspot].append(w.week)
         else:
             out.append((w.rule, w.text))
-    forces = _partner_forces(instance)
     for (rule, h), weeks in sorted(grouped.items(), key=lambda kv: (kv[0][0] != "colocation",
                                                                     kv[0][1])):
         names = ", ".join(sorted({f for t in weeks for f in forces.get((h, t), ())}))
@@ -587,7 +655,22 @@ def assumptions_renderable(instance: Instance) -> RenderableType:
     policy.add_column("Value")
     for key, value in _policy_items(data["policy"]):
         policy.add_row(key, value)
-    return Group(effects, policy)
+    rows = _v2_kind_rows(data)
+    if not instance.v2_active:
+        return Group(effects, policy)
+    kinds = Table(title="Assumptions: reserves (R16) and threat ceilings (R17) by ground kind",
+                  title_justify="left", header_style="bold")
+    for name in ("Kind", "Reserve", "max_threat (P×I)"):
+        kinds.add_column(name, no_wrap=True)
+    for row in rows:
+        kinds.add_row(*row)
+    return Group(effects, kinds, policy)
+
+
+def _v2_kind_rows(data: dict[str, Any]) -> list[list[str]]:
+    return [[kind, "yes" if spec["reserve"] else "no",
+             "none" if spec["max_threat"] is None else str(spec["max_threat"])]
+            for kind, spec in data["unit_kinds"].items() if "reserve" in spec]
 
 
 def _policy_items(policy: dict[str, Any]) -> list[tuple[str, str]]:
@@ -595,7 +678,9 @@ def _policy_items(policy: dict[str, Any]) -> list[tuple[str, str]]:
     for key, value in policy.items():
         if key == "mitigation_caps":
             continue
-        if isinstance(value, dict):
+        if key == "escort_tiers":
+            value = "; ".join(f"P×I ≤ {p}: {g} ground, {a} air" for p, g, a in value)
+        elif isinstance(value, dict):
             value = ", ".join(f"{k} {v:g}" for k, v in value.items())
         elif isinstance(value, float):
             value = f"{value:g}"
@@ -708,9 +793,9 @@ def markdown_briefing(outcome: Outcome, *, show: int = 1) -> str:
 
     md += ["## Courses of action", ""]
     extra_names, extra = assessment_columns(outcome)
-    rows = [[label, *tradeoff_cells(row), *(extra[j] if extra else [])]
+    rows = [[label, *tradeoff_cells(row, instance.v2_active), *(extra[j] if extra else [])]
             for j, (label, row) in enumerate(tradeoff_rows(outcome))]
-    header = [*TRADEOFF_COLUMNS, *extra_names]
+    header = [*tradeoff_columns(instance), *extra_names]
     md += _md_table(header, rows, ["l"] + ["r"] * (len(header) - 1))
     md.append("")
     md += [f"- {line.strip()}" for line in tradeoff_notes(outcome)]
@@ -742,6 +827,12 @@ def markdown_briefing(outcome: Outcome, *, show: int = 1) -> str:
                     [[u.id, str(u.kind), u.base, unit_schedule(instance, entry, u.id)]
                      for u in instance.scenario.units])
     md.append("")
+    reserve_rows = reserves_rows(outcome, entry)
+    if reserve_rows:
+        md += ["### Reserves ready at base (R16)", ""]
+        md += _md_table(reserve_rows[0], reserve_rows[1:],
+                        ["l"] + ["r"] * (len(reserve_rows[0]) - 1))
+        md.append("")
     missions = mission_rows(outcome, entry)
     if missions:
         md += ["### Civilian missions", ""]
@@ -791,6 +882,9 @@ def _md_assumptions(instance: Instance) -> list[str]:
     rows.append(["**cap**", "", "", *(f"{data['mitigation_caps'][str(c)]:g}"
                                       for c in ThreatCategory)])
     md += _md_table(header, rows, ["l", "l"] + ["r"] * (len(header) - 2))
+    if instance.v2_active:
+        md += ["", "Reserves (R16) and threat ceilings (R17) by ground kind:", ""]
+        md += _md_table(("Kind", "Reserve", "max_threat (P×I)"), _v2_kind_rows(data))
     md += ["", "Policy:", ""]
     md += [f"- `{key}`: {value}" for key, value in _policy_items(data["policy"])]
     return md

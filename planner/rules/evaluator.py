@@ -74,6 +74,12 @@ class Metrics:
     baseline_risk: float
     unit_weeks: int
     sorties: int
+    attraction_exposure: float = 0.0
+    """R13 (v2): 0 when attraction_factor is 0."""
+    resupply_exposure: float = 0.0
+    """R14 (v2): 0 when resupply_weeks is 0."""
+    reserve_value: float = 0.0
+    """R16 (v2): 0 when reserve_factor is 0."""
 
     def as_dict(self) -> dict[str, float | int]:
         """The metrics as docs/output-contract.md's `plans[].metrics` object, in
@@ -99,8 +105,8 @@ class Term:
 
 @dataclass(frozen=True)
 class PlanWarning:
-    """A docs/output-contract.md `plans[].warnings[]` entry; rule is short_stay, vacuum, colocation
-    or hrddp."""
+    """A docs/output-contract.md `plans[].warnings[]` entry; rule is short_stay, vacuum,
+    colocation, hrddp or (v2) engagement."""
 
     rule: str
     hotspot: str
@@ -522,6 +528,39 @@ def distinction_forbid(instance: Instance, view: PlanView) -> list[Violation]:
             for u in units]
 
 
+def small_posts(instance: Instance, view: PlanView) -> list[Violation]:
+    """Hard rule: (R15, v2) "Projecting force through numerous, small military bases …
+    would not work in Mali, as these bases would be too vulnerable to asymmetric attacks."
+    In a week t where P×I(terrorist_attacks, h, t) or P×I(armed_group_abuse, h, t) ≥
+    small_post.threat, the distinct units present at h (task presence, police included,
+    escorts not) are 0 or at least small_post.min_units (`Instance.small_post_min`)."""
+    out = []
+    for (h, t), units in sorted(view.present.items()):
+        need = instance.small_post_min(h, t)
+        if len(units) < need:
+            out.append(Violation("small_posts", f"{', '.join(units)} hold(s) a post of "
+                                 f"{len(units)} unit(s) at {h} in week {t}, where the "
+                                 f"asymmetric threat bars posts of fewer than {need}: send "
+                                 f"{need - len(units)} more or withdraw.", hotspot=h, week=t))
+    return out
+
+
+def police_ceiling(instance: Instance, view: PlanView) -> list[Violation]:
+    """Hard rule: (R17, v2) FPUs are "mostly employed for the security of the UN": a unit
+    whose kind has max_threat set is neither present nor escort at h in week t when
+    P×I(terrorist_attacks, h, t) or P×I(armed_group_conflict, h, t) exceeds it
+    (`Instance.below_threat_ceiling`)."""
+    out = []
+    for a in view.assignments:
+        if not instance.below_threat_ceiling(a.unit, a.hotspot, a.week):
+            spec = instance.units[a.unit].spec
+            out.append(Violation("police_ceiling", f"{a.unit} ({spec.kind}) is sent to "
+                                 f"{a.hotspot} in week {a.week}, where the threat exceeds its "
+                                 f"kind's ceiling of P×I {spec.max_threat}: send a military "
+                                 "unit instead.", unit=a.unit, hotspot=a.hotspot, week=a.week))
+    return out
+
+
 HARD_RULES: tuple[HardRule, ...] = (
     known_ids,
     unit_domain,
@@ -540,6 +579,8 @@ HARD_RULES: tuple[HardRule, ...] = (
     escort_target,
     mission_escort,
     distinction_forbid,
+    small_posts,
+    police_ceiling,
 )
 """Every hard rule of docs/evaluation-contract.md, once, in order."""
 
@@ -555,6 +596,9 @@ SCORE_TERMS: tuple[tuple[str, str, float], ...] = (
     ("ied_exposure", "ied", -1.0),
     ("engagement_exposure", "engagement", -1.0),
     ("distinction_penalty", "distinction", -1.0),
+    ("attraction_exposure", "attraction", -1.0),
+    ("resupply_exposure", "resupply", -1.0),
+    ("reserve_value", "reserve", 1.0),
 )
 """(metric, policy.weights field, sign) of each score term, in docs/evaluation-contract.md's
 order."""
@@ -590,6 +634,7 @@ def _averted_parts(instance: Instance, view: PlanView) -> list[tuple[str, int, f
     effect, in the order harm_averted sums them: sorted hotspots, then categories, then
     weeks (the order of the reference result of tiny_hand, to the last bit)."""
     parts: list[tuple[str, int, float]] = []
+    civilian = civilian_effects(instance, view)
     for h in sorted(instance.hotspot_ids):
         for c in ThreatCategory:
             cap = instance.caps[c]
@@ -602,9 +647,25 @@ def _averted_parts(instance: Instance, view: PlanView) -> list[tuple[str, int, f
                     effect += instance.units[u].spec.effects.get(c, 0.0)
                 for u, n in view.sorties_at.get((h, t), ()):
                     effect += n * instance.units[u].spec.effects.get(c, 0.0)
+                for fraction in civilian.get((h, c, t), ()):
+                    effect += fraction
                 if effect:
                     parts.append((h, t, risk * min(cap, effect)))
     return parts
+
+
+def civilian_effects(instance: Instance,
+                     view: PlanView) -> dict[tuple[str, ThreatCategory, int], list[float]]:
+    """R18 (v2): (hotspot, category, week) → the effects of the scheduled civilian missions
+    that last there that week: each of a mission's effect_weeks weeks after its last
+    running week (inside the horizon), by mission id."""
+    out: dict[tuple[str, ThreatCategory, int], list[float]] = defaultdict(list)
+    for m_id, start in sorted(view.missions.items()):
+        info = instance.missions[m_id]
+        for t in info.effect_weeks_after(start, instance.horizon_weeks):
+            for c, fraction in info.effects:
+                out[info.hotspot, c, t].append(fraction)
+    return dict(out)
 
 
 def _averted_cells(parts: list[tuple[str, int, float]]) -> dict[Key, float]:
@@ -699,10 +760,11 @@ def short_stay_retaliation(instance: Instance,
 
 def vacuum_weeks(instance: Instance, view: PlanView) -> list[tuple[str, int]]:
     """(hotspot, week t ≥ 2) where mil[h,t−1] ∧ ¬mil[h,t] ∧ ¬pol[h,t] and no host-state
-    presence in t. A departure after the last week leaves no vacuum inside the horizon."""
+    presence in t (v2: with state_handover: does_not_count, host-state presence does not
+    count). A departure after the last week leaves no vacuum inside the horizon."""
     return [(h, t) for h in sorted(instance.hotspot_ids) for t in instance.weeks
             if t >= 2 and (h, t - 1) in view.military and (h, t) not in view.military
-            and (h, t) not in view.police and (h, t) not in instance.state_presence]
+            and (h, t) not in view.police and not instance.handover_counts(h, t)]
 
 
 @_metric("vacuum_exposure")
@@ -805,6 +867,75 @@ def sorties(instance: Instance, view: PlanView) -> tuple[int, tuple[Term, ...]]:
     return sum(s.count for s in view.sorties), ()
 
 
+@_metric("attraction_exposure")
+def presence_attraction(instance: Instance, view: PlanView) -> tuple[float, tuple[Term, ...]]:
+    """Soft rule: (R13, v2) "its very presence constitutes a risk rather than a deterrent …
+    collateral damage when blue helmets are attacked by extremist groups".
+    attraction_exposure = attraction_factor × Σ_{h,t} z[h,t] × risk[h, terrorist_attacks, t]
+    (`Instance.attraction_risk`)."""
+    factor = instance.policy.attraction_factor
+    if not factor:
+        return 0.0, ()
+    parts: list[Part] = [(h, t, instance.attraction_risk(h, t),
+                          f"presence at {h} in w{t} draws attacks")
+                         for (h, t) in sorted(view.present)
+                         if instance.attraction_risk(h, t)]
+    return _scored(instance, "attraction_exposure", factor, parts)
+
+
+@_metric("resupply_exposure")
+def sustainment_convoys(instance: Instance, view: PlanView) -> tuple[float, tuple[Term, ...]]:
+    """Soft rule: (R14, v2) a unit held at a hotspot is resupplied by road, and convoys draw
+    IEDs (R5) for as long as it stays. With resupply_weeks ≥ 1,
+    resupply_exposure = Σ over ground assignments (u,h,t), any task, that are not road
+    movements of ied_factor × P×I(terrorist_attacks, h, t) × distance_km(base_u, h) / 100
+    / resupply_weeks (`Instance.resupply_cost`); 0 with resupply_weeks 0."""
+    if instance.policy.resupply_weeks < 1:
+        return 0.0, ()
+    at = {(a.unit, a.hotspot, a.week) for a in view.assignments}
+    parts: list[Part] = []
+    for u, h, t in sorted(at):
+        if (u, h, t - 1) in at:
+            cost = instance.resupply_cost(instance.units[u].base, h, t)
+            if cost:
+                parts.append((h, t, cost, f"convoy resupplying {u} at {h} in w{t}"))
+    return _scored(instance, "resupply_exposure", 1.0, parts)
+
+
+def reserves(instance: Instance, view: PlanView) -> list[tuple[str, str, int, int]]:
+    """R16: (base, reserve kind, week, reserves) for every base, reserve kind and week with
+    at least one reserve: an available ground unit of that kind with no assignment."""
+    out = []
+    for b in sorted(instance.base_ids):
+        for kind in instance.reserve_kinds:
+            for t in instance.weeks:
+                free = sum(1 for u in instance.reserve_units(b, kind, t)
+                           if (u, t) not in view.by_unit_week)
+                if free:
+                    out.append((b, kind, t, free))
+    return out
+
+
+@_metric("reserve_value")
+def reserve_value(instance: Instance, view: PlanView) -> tuple[float, tuple[Term, ...]]:
+    """Metric: (R16, v2) "Community alert networks improving early warning and quick
+    reaction". reserve_value = reserve_factor × Σ_{b,k,t} Σ_{j=1..min(r(b,k,t), |reach|)}
+    V_j, r the reserves of kind k at base b in week t, V₁ ≥ V₂ ≥ … the total risks of the
+    hotspots in the kind's reach from b that week (`Instance.reserve_reach`)."""
+    factor = instance.policy.reserve_factor
+    if not factor:
+        return 0.0, ()
+    parts: list[Part] = []
+    for b, kind, t, free in reserves(instance, view):
+        reach = instance.reserve_reach(b, kind, t)[:free]
+        amount = 0.0
+        for v in reach:
+            amount += v
+        if amount:
+            parts.append((None, t, amount, f"{free} {kind} reserve(s) ready at {b} in w{t}"))
+    return _scored(instance, "reserve_value", factor, parts)
+
+
 METRICS: tuple[MetricFn, ...] = (
     harm_averted,
     priority_value,
@@ -817,6 +948,9 @@ METRICS: tuple[MetricFn, ...] = (
     baseline_risk,
     unit_weeks,
     sorties,
+    presence_attraction,
+    sustainment_convoys,
+    reserve_value,
 )
 """One function per docs/output-contract.md metric, once, in docs/output-contract.md's key order
 (`fn.metric` is the key)."""
@@ -850,6 +984,50 @@ def plan_warnings(instance: Instance, view: PlanView) -> tuple[PlanWarning, ...]
         out.append(PlanWarning("hrddp", h, t, f"HRDDP applies at {h} in week {t}: any support "
                                f"to {forces} needs a human-rights due diligence risk "
                                "assessment."))
+    return tuple(out) + v2_warnings(instance, view, out)
+
+
+def v2_warnings(instance: Instance, view: PlanView,
+                earlier: list[PlanWarning]) -> tuple[PlanWarning, ...]:
+    """Contract v2 warnings (docs/evaluation-contract.md §5.1), listed when the scenario uses
+    a v2 key: hrddp for escort-task units and escort sorties at a hotspot during partner
+    operations (unless a co-location there already raised one) and for each handover to
+    host-state forces (military presence ends, host-state forces there, whatever
+    state_handover says); engagement for a civilian mission whose last week is not
+    followed by presence (the condition of `engagement_exposure`)."""
+    if not instance.v2_active:
+        return ()
+    flagged = {(w.hotspot, w.week) for w in earlier if w.rule == "hrddp"}
+    escorting: dict[Key, list[str]] = defaultdict(list)
+    for a in view.assignments:
+        if a.task == "escort":
+            escorting[a.hotspot, a.week].append(a.unit)
+    for (h, t), n in view.escort_sorties.items():
+        if n:
+            escorting[h, t].append(f"{n} escort sortie(s)")
+    out = []
+    for (h, t), who in sorted(escorting.items()):
+        if (h, t) in instance.partner_active and (h, t) not in flagged:
+            out.append(PlanWarning("hrddp", h, t, f"HRDDP applies at {h} in week {t}: "
+                                   f"escorts ({', '.join(sorted(who))}) work alongside partner "
+                                   f"operations ({_partner_forces(instance, h, t)})."))
+    for h in sorted(instance.hotspot_ids):
+        for t in instance.weeks:
+            if (t >= 2 and (h, t - 1) in view.military and (h, t) not in view.military
+                    and (h, t) in instance.state_presence):
+                out.append(PlanWarning("hrddp", h, t, f"Military presence at {h} ends after "
+                                       f"week {t - 1} and hands over to host-state forces: "
+                                       "HRDDP applies to that handover."))
+    T = instance.horizon_weeks
+    for m_id, start in sorted(view.missions.items()):
+        info = instance.missions[m_id]
+        running = _running_weeks(instance, info, start)
+        if running:
+            last = running[-1]
+            if not view.z(info.hotspot, last + 1 if last < T else T):
+                out.append(PlanWarning("engagement", info.hotspot, last, f"Mission {m_id} "
+                                       f"ends at {info.hotspot} in week {last} with no "
+                                       "presence after it: the people it met are exposed."))
     return tuple(out)
 
 

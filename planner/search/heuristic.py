@@ -2,12 +2,18 @@
 
 In order, deterministically (ties broken by id, then by week):
 1. Place the `require` pins. If that alone breaks a hard rule, no plan can be valid:
-   raise `InfeasibleScenario` with the evaluator's sentences.
+   raise `InfeasibleScenario` with the evaluator's sentences. (v2) A pinned post the
+   small-post rule (R15) finds too small is completed with the nearest spare units, and
+   the weeks a single unit may not hold are held by groups of small_post.min_units.
 2. Hold hotspots, highest total risk over the horizon first: send the nearest
    presence-capable ground unit that can stay (among equally near ones, the one that would
    stay longest without moving, pinned weeks included), for the longest run of weeks it can
    (availability, range, closures, forbid pins, distinction: forbid and the garrison floor
-   checked every week), skipping runs that would make a stay shorter than min_stay_weeks
+   checked every week; v2: the police ceiling, no lone unit under the small-post rule, a
+   reserve stays home when it is worth more there than its effects at the hotspot, and a
+   lone post is held only where its effects outweigh the attacks it draws and its convoys,
+   or a secure area wants it),
+   skipping runs that would make a stay shorter than min_stay_weeks
    (unless the stay covers the whole horizon). Pass over the hotspots again while units
    are left, filling their uncovered weeks. Escort teams are kept free for escorts: here
    the garrison floor is met without counting them as kept home.
@@ -123,6 +129,8 @@ def staff_heuristic(instance: Instance) -> Plan:
     the pins, and adding to a plan never mends those rules, so no plan is valid."""
     draft = _Draft(instance)
     _place_pins(draft)
+    _complete_posts(draft)
+    _hold_strong_posts(draft)
     _hold_hotspots(draft, keep_escorts=True)
     _schedule_missions(draft)
     _hold_hotspots(draft, keep_escorts=False)
@@ -145,7 +153,9 @@ def _place_pins(draft: _Draft) -> None:
             air.append(Sortie(unit=u, hotspot=h, week=t, count=1, task="show_of_force"))
         else:
             ground.append(Assignment(unit=u, hotspot=h, week=t, task="presence"))
-    violations = evaluate(instance, Plan(assignments=ground, sorties=air)).violations
+    # A pinned unit alone under the small-post rule (R15) is completed next, not an error.
+    violations = [v for v in evaluate(instance, Plan(assignments=ground, sorties=air)).violations
+                  if v.rule != "small_posts"]
     if violations:
         raise InfeasibleScenario("the commitments cannot all be honoured:\n"
                                  + "\n".join(f"- {v.text}" for v in violations))
@@ -177,7 +187,10 @@ def _send_unit(draft: _Draft, h: str, keep_escorts: bool) -> bool:
             continue
         free = [t for t in instance.weeks if t not in covered
                 and instance.presence_ok(unit.id, h, t)
-                and draft.spare(unit.id, t, keep_escorts)]
+                and instance.small_post_min(h, t) == 1
+                and draft.spare(unit.id, t, keep_escorts)
+                and not _reserve_worth_more(draft, unit.id, h, t)
+                and _post_pays(instance, unit.id, h, t)]
         run = _longest_stay(instance, free, covered)
         if run:
             key = (instance.distance(unit.id, h), -_own_stay(draft, unit.id, h, run), unit.id)
@@ -224,6 +237,120 @@ def _longest_stay(instance: Instance, free: list[int], covered: set[int]) -> lis
         if not instance.is_short_stay(first, last) and stay > best_len:
             best, best_len = run, stay
     return best
+
+
+# ---------------------------------------------------------------- v2: posts and reserves
+def _complete_posts(draft: _Draft) -> None:
+    """R15: bring every pinned post under the small-post rule up to small_post.min_units
+    with the nearest spare units that may be present there; InfeasibleScenario if none can."""
+    instance = draft.instance
+    for h, t in sorted({(a.hotspot, a.week) for a in draft.ground.values()}):
+        need = instance.small_post_min(h, t) - len(draft.present(h, t))
+        for unit in sorted(instance.ground_units, key=lambda u: (instance.distance(u.id, h)
+                                                                  if instance.in_range(u.id, h)
+                                                                  else 1e18, u.id)):
+            if need <= 0:
+                break
+            if instance.presence_ok(unit.id, h, t) and draft.spare(unit.id, t):
+                draft.assign(unit.id, h, t)
+                need -= 1
+        if need > 0:
+            raise InfeasibleScenario(f"the commitments at {h} in week {t} leave a post too "
+                                     f"small for the small-post rule: {need} more unit(s) "
+                                     "needed and none can be spared")
+
+
+def _hold_strong_posts(draft: _Draft) -> None:
+    """R15: hold the weeks a single unit may not (small_post.min_units under high asymmetric
+    threat) with a group: the nearest unit's longest run of free threatened weeks, joined by
+    the nearest others free in every week of it; hotspots by total risk, as in step 2."""
+    instance = draft.instance
+    ranked = sorted(instance.hotspot_ids,
+                    key=lambda h: (-sum(instance.total_risk[h, t] for t in instance.weeks), h))
+    for h in ranked:
+        while _send_group(draft, h):
+            pass
+
+
+def _send_group(draft: _Draft, h: str) -> bool:
+    instance = draft.instance
+    covered = {t for (_, t), a in draft.ground.items()
+               if a.hotspot == h and a.task == "presence"}
+    open_weeks = [t for t in instance.weeks
+                  if t not in covered and instance.small_post_min(h, t) > 1]
+    if not open_weeks:
+        return False
+    units = sorted((u for u in instance.ground_units
+                    if u.spec.presence and instance.in_range(u.id, h)),
+                   key=lambda u: (instance.distance(u.id, h), u.id))
+    for lead in units:
+        free = [t for t in open_weeks if instance.presence_ok(lead.id, h, t)
+                and draft.spare(lead.id, t, keep_escorts=True)
+                and not _reserve_worth_more(draft, lead.id, h, t)]
+        run = _longest_stay(instance, free, covered)
+        if not run:
+            continue
+        need = max(instance.small_post_min(h, t) for t in run)
+        saved = draft.snapshot()
+        group = [lead.id]
+        for t in run:
+            draft.assign(lead.id, h, t)
+        for other in units:
+            if len(group) >= need:
+                break
+            if other.id in group:
+                continue
+            if all(instance.presence_ok(other.id, h, t)
+                   and draft.spare(other.id, t, keep_escorts=True)
+                   and not _reserve_worth_more(draft, other.id, h, t) for t in run):
+                for t in run:
+                    draft.assign(other.id, h, t)
+                group.append(other.id)
+        if len(group) >= need:
+            return True
+        draft.restore(saved)
+    return False
+
+
+def _post_pays(instance: Instance, u: str, h: str, t: int) -> bool:
+    """R13/R14: a lone post at h in t is worth holding when what u averts there exceeds
+    the attacks its presence draws and its resupply convoy, or when a secure_area
+    priority wants presence there that week (always, with both rules off)."""
+    weights, policy = instance.policy.weights, instance.policy
+    cost = (weights.attraction * policy.attraction_factor * instance.attraction_risk(h, t)
+            + weights.resupply * instance.resupply_cost(instance.units[u].base, h, t))
+    if cost <= 0 or any(a.hotspot == h and t in a.window
+                        for a in instance.secure_areas.values()):
+        return True
+    spec = instance.units[u].spec
+    gained = weights.harm * sum(instance.risk(h, c, t)
+                                * min(instance.caps[c], spec.effects.get(c, 0.0))
+                                for c in instance.caps)
+    return gained > cost
+
+
+def _reserve_worth_more(draft: _Draft, u: str, h: str, t: int) -> bool:
+    """R16: keep u home in week t when, as one more reserve of its kind at its base, it is
+    worth more (the next alert in reach it would answer) than its effects at h that week."""
+    instance = draft.instance
+    info = instance.units[u]
+    factor = instance.policy.reserve_factor * instance.policy.weights.reserve
+    if factor <= 0 or info.spec.kind not in instance.reserve_kinds:
+        return False
+    free = sum(1 for v in instance.reserve_units(info.base, info.spec.kind, t)
+               if (v, t) not in draft.ground)
+    reach = instance.reserve_reach(info.base, info.spec.kind, t)
+    kept = factor * reach[free - 1] if 1 <= free <= len(reach) else 0.0
+    weights = instance.policy.weights
+    gained = weights.harm * sum(
+        instance.risk(h, c, t) * min(instance.caps[c], info.spec.effects.get(c, 0.0))
+        for c in instance.caps)
+    # what holding the post costs besides: a share of the attraction (R13) it draws and
+    # the unit's own resupply convoy (R14)
+    gained -= (weights.attraction * instance.policy.attraction_factor
+               * instance.attraction_risk(h, t) / instance.small_post_min(h, t))
+    gained -= weights.resupply * instance.resupply_cost(info.base, h, t)
+    return kept > gained
 
 
 # ---------------------------------------------------------------- 3. missions
