@@ -239,6 +239,20 @@ def test_prices_beyond_the_limit_are_left_unpriced_and_said_so(pricing, monkeypa
     assert nothing["VIL-B"].reason.endswith("not priced (limit 0)")
 
 
+def test_a_priority_within_the_limit_left_unpriced_by_the_clock_says_so(pricing):
+    """Pricing stopped part-way (the command's time limit): the priorities it did not reach
+    blame the time limit, not --price-limit."""
+    instance = pricing_instance(priorities=[
+        {"id": "VIL-A", "office": "North", "kind": "secure_area", "hotspot": "VILLAGE",
+         "weight": 0.25}])
+    best = solve(instance, FAST)
+    entry = PlanEntry(1, best.plan, best.evaluation, "")
+    got = by_id(account_priorities(instance, [entry], FAST, price_limit=1, pricings={})[1])
+    assert got["VIL-A"].price is None
+    assert got["VIL-A"].reason.endswith("not priced: the time limit ran out before its "
+                                        "re-solve; raise --time-limit")
+
+
 def test_a_plan_worse_than_the_constrained_optimum_pays_nothing(pricing):
     instance, best, _ = pricing
     poor = solve(instance, FAST, customise=lambda f: f.model.row(

@@ -394,12 +394,17 @@ def account_priorities(instance: Instance, plans: Any, options: SolveOptions | N
                 accounts.append(_priced_account(instance, a, e.plan, e.evaluation, pricing,
                                                 seconds, _plan_bound(e)))
             else:
-                reason = (f"{OUTWEIGHED}: {shortfall(instance, a.id, a.satisfaction)}; "
-                          + (unpriced or f"not priced (limit {price_limit})"))
+                why = unpriced or (OUT_OF_TIME if a.id in priced_ids
+                                   else f"not priced (limit {price_limit})")
+                reason = f"{OUTWEIGHED}: {shortfall(instance, a.id, a.satisfaction)}; {why}"
                 accounts.append(PriorityAccount(**vars(a) | {"reason": reason,
                                                               "basis": Basis.NOT_PRICED}))
         table[e.rank] = tuple(accounts)
     return table
+
+
+OUT_OF_TIME = "not priced: the time limit ran out before its re-solve; raise --time-limit"
+"""Why a priority within the price limit has no price: pricing stopped part-way."""
 
 
 def _plan_bound(entry: Any) -> float | None:

@@ -15,7 +15,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterator
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,6 +50,25 @@ class ExitCode(IntEnum):
     output, an encoding that cannot show it (sysexits' EX_IOERR). The old file is kept."""
     INTERRUPTED = 130
     """Interrupted (Ctrl-C), by the shell's convention."""
+
+
+class SolverChoice(StrEnum):
+    """`--solver` of the commands that need the MILP (`plan` adds `heuristic`)."""
+
+    auto = "auto"
+    highs = "highs"
+    cbc = "cbc"
+    cpsat = "cpsat"
+
+
+SOLVER_HELP = "auto (HiGHS if installed), highs, cbc or cpsat."
+
+
+class TableOrJson(StrEnum):
+    """`--format` of the commands that print a table or write JSON."""
+
+    table = "table"
+    json = "json"
 
 
 MAX_TIME_LIMIT = 86_400.0

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +20,10 @@ import typer
 from planner.analysis.pricing import PriorityAccount, account_priorities
 from planner.commands.common import (
     MAX_TIME_LIMIT,
+    SOLVER_HELP,
     ExitCode,
+    SolverChoice,
+    TableOrJson,
     fail,
     finite_seconds,
     guarded,
@@ -37,19 +39,6 @@ from planner.outputs.documents import PlanEntry
 from planner.outputs.priorities_report import list_json, render_list, render_stored
 from planner.outputs.terminal import consoles, print_warnings
 from planner.search.solve import SolveOptions, solve
-
-
-class ListSolver(StrEnum):
-    auto = "auto"
-    highs = "highs"
-    cbc = "cbc"
-    cpsat = "cpsat"
-
-
-class ListFormat(StrEnum):
-    table = "table"
-    json = "json"
-
 
 priorities_app = typer.Typer(
     name="priorities", no_args_is_help=True, rich_markup_mode="rich",
@@ -100,11 +89,10 @@ def list_command(
     price_limit: Annotated[int, typer.Option(
         "--price-limit", min=0, help="Price up to this many priorities not met (highest "
                                      "weight first), each by a re-solve.")] = 0,
-    solver: Annotated[ListSolver, typer.Option(
-        help="auto (HiGHS if installed), highs, cbc or cpsat.")] = ListSolver.auto,
+    solver: Annotated[SolverChoice, typer.Option(help=SOLVER_HELP)] = SolverChoice.auto,
     seed: Annotated[int, typer.Option(min=0, help="Solver random seed.")] = 0,
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")
-                   ] = ListFormat.table,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")
+                   ] = TableOrJson.table,
 ) -> None:
     """List every priority by office with provenance and status in the best plan."""
     out, err = consoles()
@@ -123,7 +111,7 @@ def list_command(
                                               price_limit=price_limit)[1]
         except SolverMissing as exc:
             raise solver_missing(solver.value, exc) from None
-    if fmt is ListFormat.json:
+    if fmt is TableOrJson.json:
         sys.stdout.write(list_json(loaded, listed, result, accounts))
         sys.stdout.flush()
     else:

@@ -11,7 +11,6 @@ time.
 from __future__ import annotations
 
 from dataclasses import replace
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +18,9 @@ import typer
 
 from planner.commands.common import (
     MAX_TIME_LIMIT,
+    SOLVER_HELP,
     ExitCode,
+    SolverChoice,
     check_output,
     check_output_dir,
     fail,
@@ -40,13 +41,6 @@ REPLAN_HELP = ("Re-plan from week T0: the weeks before it are fixed to the execu
                "(checked against the possibly updated scenario, never repaired), the rest "
                "is re-optimised, and each unit-week from T0 on that differs from the previous "
                "plan costs --change-penalty points.")
-
-
-class ReplanSolver(StrEnum):
-    auto = "auto"
-    highs = "highs"
-    cbc = "cbc"
-    cpsat = "cpsat"
 
 
 def register(app: typer.Typer) -> None:
@@ -87,8 +81,7 @@ def replan(
                                           "differs from the previous plan.")] = 0.0,
     plans: Annotated[int, typer.Option("--plans", "-k", min=1, max=20,
                                        help="How many ranked COAs.")] = 5,
-    solver: Annotated[ReplanSolver, typer.Option(help="auto (HiGHS if installed), highs, "
-                                                      "cbc or cpsat.")] = ReplanSolver.auto,
+    solver: Annotated[SolverChoice, typer.Option(help=SOLVER_HELP)] = SolverChoice.auto,
     time_limit: Annotated[float, typer.Option(
         "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
         help="Seconds for all plans together.")] = 60.0,

@@ -8,7 +8,6 @@ Parse → load and validate → plan the COAs → price them under every sample 
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,10 @@ from planner.analysis.robustness import DEFAULT_SAMPLES, Spread, robustness
 from planner.commands.cluster import Scheduler, Workers, executor_or_exit
 from planner.commands.common import (
     MAX_TIME_LIMIT,
+    SOLVER_HELP,
     ExitCode,
+    SolverChoice,
+    TableOrJson,
     check_output,
     emit,
     fail,
@@ -51,18 +53,6 @@ HELP = ("Monte Carlo robustness of the ranked COAs: each threat's probability an
         "--resolve K re-optimises K samples to measure COA 1's regret.")
 
 
-class Solver(StrEnum):
-    auto = "auto"
-    highs = "highs"
-    cbc = "cbc"
-    cpsat = "cpsat"
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
 def register(app: typer.Typer) -> None:
     """Add `robustness` to the pocplan app."""
     app.command(name="robustness", help=HELP)(guarded(robustness_command))
@@ -79,8 +69,7 @@ def robustness_command(
              "number P means P:P.")] = "0.25:0.25",
     plans: Annotated[int, typer.Option("--plans", "-k", min=1, max=20,
                                        help="How many ranked COAs to assess.")] = 3,
-    solver: Annotated[Solver, typer.Option(help="auto (HiGHS if installed), highs, cbc or "
-                                                "cpsat.")] = Solver.auto,
+    solver: Annotated[SolverChoice, typer.Option(help=SOLVER_HELP)] = SolverChoice.auto,
     time_limit: Annotated[float, typer.Option(
         "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
         help="Seconds for planning the COAs; each re-optimised "
@@ -90,7 +79,8 @@ def robustness_command(
                                  "(one solve each, on the executor).")] = 0,
     workers: Workers = None,
     scheduler: Scheduler = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")
+                   ] = TableOrJson.table,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", show_default=False,
         help="Write the output to this file (atomically) instead of stdout.")] = None,
@@ -130,7 +120,7 @@ def robustness_command(
                                 executor=executor, resolve=resolve, resolve_options=options,
                                 on_done=bar.add)
     info = scenario_info(loaded)
-    if fmt is Format.json:
+    if fmt is TableOrJson.json:
         emit(robustness_json(info, report), output, err)
     elif output is not None:
         emit(rendered_text(lambda console: render_robustness(console, info, report),

@@ -7,7 +7,6 @@ or a change refused for the scenario; 1 when tasks failed after their retries.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +16,10 @@ from planner.analysis.sweep import load_sweep, run_sweep
 from planner.commands.cluster import Scheduler, Workers, executor_or_exit
 from planner.commands.common import (
     MAX_TIME_LIMIT,
+    SOLVER_HELP,
     ExitCode,
+    SolverChoice,
+    TableOrJson,
     check_output,
     emit,
     fail,
@@ -47,18 +49,6 @@ HELP = ("Solve many what-if variants at once: named variants (the changes of poc
         "bounds prove.")
 
 
-class Solver(StrEnum):
-    auto = "auto"
-    highs = "highs"
-    cbc = "cbc"
-    cpsat = "cpsat"
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
 def register(app: typer.Typer) -> None:
     """Add `sweep` to the pocplan app."""
     app.command(name="sweep", help=HELP)(guarded(sweep))
@@ -68,15 +58,15 @@ def sweep(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
     grid: Annotated[Path, typer.Argument(help="Sweep file (YAML): variants and/or grid.",
                                          show_default=False)],
-    solver: Annotated[Solver, typer.Option(help="auto (HiGHS if installed), highs, cbc or "
-                                                "cpsat.")] = Solver.auto,
+    solver: Annotated[SolverChoice, typer.Option(help=SOLVER_HELP)] = SolverChoice.auto,
     time_limit: Annotated[float, typer.Option(
         "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
         help="Seconds for each point's solve.")] = 60.0,
-    seed: Annotated[int, typer.Option(min=0, help="Solver random seed (every point).")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="SolverChoice random seed (every point).")] = 0,
     workers: Workers = None,
     scheduler: Scheduler = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")
+                   ] = TableOrJson.table,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", show_default=False,
         help="Write the output to this file (atomically) instead of stdout.")] = None,
@@ -101,7 +91,7 @@ def sweep(
             except SolverMissing as exc:
                 raise solver_missing(solver.value, exc) from None
     info = scenario_info(loaded)
-    if fmt is Format.json:
+    if fmt is TableOrJson.json:
         emit(sweep_json(info, report, seed, time_limit), output, err)
     elif output is not None:
         emit(rendered_text(lambda console: render_sweep(console, info, report), out.width),

@@ -31,7 +31,9 @@ from planner.analysis.whatif import (
 from planner.commands.cluster import Scheduler, executor_or_exit
 from planner.commands.common import (
     MAX_TIME_LIMIT,
+    SOLVER_HELP,
     ExitCode,
+    SolverChoice,
     check_output,
     check_output_dir,
     emit,
@@ -63,13 +65,6 @@ from planner.outputs.whatif_report import (
     single_outcome,
 )
 from planner.search.solve import SolveOptions, SolveResult
-
-
-class WhatIfSolver(StrEnum):
-    auto = "auto"
-    highs = "highs"
-    cbc = "cbc"
-    cpsat = "cpsat"
 
 
 class WhatIfFormat(StrEnum):
@@ -125,8 +120,7 @@ def whatif(
         "--marginal", help="Value one more unit of each kind at each base, and each "
                            "existing unit (of the changed scenario, if changes are given).")
     ] = False,
-    solver: Annotated[WhatIfSolver, typer.Option(
-        help="auto (HiGHS if installed), highs, cbc or cpsat.")] = WhatIfSolver.auto,
+    solver: Annotated[SolverChoice, typer.Option(help=SOLVER_HELP)] = SolverChoice.auto,
     time_limit: Annotated[float, typer.Option(
         "--time-limit", min=0.1, max=MAX_TIME_LIMIT, callback=finite_seconds,
         help="Seconds for all solves together.")] = 60.0,
