@@ -85,6 +85,32 @@ def test_a_task_failing_every_retry_raises_naming_it():
     assert ex.retried == [("bad-3", "ValueError: bad input 3")]
 
 
+def test_a_failed_task_is_not_reported_done_in_process_as_on_dask():
+    """A progress callback sees only results; the failure surfaces as TasksFailed (which
+    the commands turn into a message), never as the callback's own TypeError on None."""
+    seen = []
+    with pytest.raises(TasksFailed):
+        InProcess(retries=0).run([Task("ok", square, (3,)), Task("bad-1", always_fails, (1,))],
+                                 on_done=lambda i, r: seen.append(len(str(r + 0))))
+    assert seen == [1]
+
+
+def test_a_sweep_point_is_compared_by_the_one_interval_rule():
+    """Sweep differences are docs/ranking-and-comparisons.md §11's, as in what-if: the same
+    pair of solves is decided, or not, whichever command compares them."""
+    from planner.analysis.sweep import PointResult, difference
+    from planner.domain.intervals import difference as interval
+
+    def point(score, bound):
+        return PointResult("p", (), "feasible", score, bound, 0.0, True)
+
+    for (sa, ba), (sb, bb) in [((10.0, 10.0), (9.999999, 9.999999)), ((5.0, 7.0), (6.0, None)),
+                               ((8.0, 7.9999), (3.0, 4.0)), ((2.0, None), (2.0, 2.0))]:
+        assert difference(point(sa, ba), point(sb, bb)) == interval(sa, ba, sb, bb).as_dict()
+    # 1e-6 apart, both proven: decided (a relative tolerance of 1e-6 used to call it a tie)
+    assert difference(point(10.0, 10.0), point(9.99999, 9.99999))["decided"]
+
+
 def test_one_worker_is_the_in_process_path():
     assert isinstance(make_executor(1), InProcess)
 

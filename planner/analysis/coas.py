@@ -86,7 +86,7 @@ def plan_coas(instance: Instance, k: int, min_difference: int | None, options: S
             if pricing_seconds is None else pricing_seconds)
     pricings = {}
     unpriced = None
-    if price_limit and left < MIN_RESOLVE_SECONDS:
+    if price_limit and instance.scenario.priorities and left < MIN_RESOLVE_SECONDS:
         unpriced = "not priced: the time limit was spent on the plans; raise --time-limit"
     if price_limit and left >= MIN_RESOLVE_SECONDS:
         if on_pricing is not None:

@@ -175,7 +175,7 @@ def replan(instance: Instance, *, executed: Plan, from_week: int, previous: Plan
         found.append(_found(result, objective(result.plan, result.evaluation)))
         reproducible = reproducible and result.reproducible
     plans = _ranked(instance, found)
-    best = found[0]
+    best = max(found, key=lambda x: x.objective)  # an alternative may beat a cut plan 1
     first = replace(first, gap=gap_of(first.bound, best.objective)
                     if first.status != SolveStatus.OPTIMAL else 0.0,
                     bound=best.objective if first.status == SolveStatus.OPTIMAL else first.bound)

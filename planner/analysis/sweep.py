@@ -26,18 +26,17 @@ from planner.analysis.whatif import (
     change_label,
     parse_changes,
 )
+from planner.domain import intervals
 from planner.domain.instance import Instance
 from planner.inputs.messages import validate_model
 from planner.inputs.problems import Problem, ScenarioError
 from planner.inputs.source import Source, read_source
+from planner.milp.status import SolveStatus
 from planner.search.executor import Executor, Task
 from planner.search.solve import SolveOptions, solve
 
 MAX_POINTS = 1000
 """More points than this is refused (a grid is a product: it grows fast)."""
-
-DECIDED_TOLERANCE = 1e-6
-"""Relative size below which an interval's end counts as 0 (solver tolerances)."""
 
 _FIELDS = ("add_unit", "remove_unit", "garrison", "require", "forbid", "weight", "policy")
 _PARSE_KEYS = {"add_unit": "add_units", "remove_unit": "remove_units", "garrison": "garrisons",
@@ -146,9 +145,10 @@ def solve_point(name: str, changes: tuple[str, ...], scenario: Scenario,
     bound, status and harm averted."""
     result = solve(Instance.build(scenario), options)
     ev = result.evaluation
+    # A proven optimum is its own bound (as in what-if and marginal values).
+    bound = ev.score if ev and result.status == SolveStatus.OPTIMAL else result.bound
     return PointResult(name, changes, str(result.status), ev.score if ev else None,
-                       result.bound, ev.metrics.harm_averted if ev else None,
-                       result.reproducible)
+                       bound, ev.metrics.harm_averted if ev else None, result.reproducible)
 
 
 def run_sweep(scenario: Scenario, points: list[SweepPoint], options: SolveOptions,
@@ -164,13 +164,9 @@ def run_sweep(scenario: Scenario, points: list[SweepPoint], options: SolveOption
 
 def difference(point: PointResult, reference: PointResult) -> dict[str, Any] | None:
     """{value, low, high, decided}: the point's score minus the reference's, with the
-    interval the two solves' bounds prove (None ends when a bound is unknown)."""
+    interval the two solves' bounds prove (planner.domain.intervals, the one rule every
+    comparison uses; a null end when a bound is unknown)."""
     if point.score is None or reference.score is None:
         return None
-    value = point.score - reference.score
-    # A bound can sit a solver tolerance below its own score: the value stays inside.
-    low = None if reference.bound is None else min(value, point.score - reference.bound)
-    high = None if point.bound is None else max(value, point.bound - reference.score)
-    tol = DECIDED_TOLERANCE * max(1.0, abs(reference.score))
-    decided = (low is not None and low > tol) or (high is not None and high < -tol)
-    return {"value": value, "low": low, "high": high, "decided": decided}
+    return intervals.difference(point.score, point.bound, reference.score,
+                                reference.bound).as_dict()

@@ -104,8 +104,8 @@ class InProcess(Executor):
                         failures.append((task.key, error))
                         result = None
             results.append(result)
-            if on_done is not None:
-                on_done(i, result)
+            if on_done is not None and not (failures and failures[-1][0] == task.key):
+                on_done(i, result)  # as on Dask: only a task that succeeded is reported done
         if failures:
             raise TasksFailed(failures)
         return results
