@@ -156,6 +156,31 @@ def test_robustness_rescored_by_the_evaluator(tutorial):
     assert sum(c.best_share for c in wide.coas) == pytest.approx(1.0)
 
 
+def test_a_hotspots_draw_alone_is_priced_whole_when_reserves_count():
+    """The v2 reserve value belongs to no hotspot (it takes the largest alerts in reach):
+    each hotspot's influence is then its draw alone priced whole, checked here by brute
+    force on the v2 worked example."""
+    from planner.analysis.robustness import _best, price_chunk, sample_table
+    from planner.domain.assessments import with_pi
+
+    v2 = Instance.build(load_scenario(REPO / "docs/contract/examples/tiny_v2.yaml").scenario)
+    assert v2.scenario.policy.reserve_factor > 0
+    plans = [p.plan for p in rank_plans(v2, 3, options=SolveOptions(time_limit=8)).plans]
+    spread = Spread(0.4, 0.4)
+    report = robustness(v2, plans, samples=30, seed=5, spread=spread)
+    base = [evaluate(v2, p).score for p in plans]
+    for h in v2.hotspot_ids:
+        flips = 0
+        for s in range(30):
+            table = sample_table(v2, 5, s, spread)
+            alone = with_pi(v2, v2.pi | {k: v for k, v in table.items() if k[0] == h})
+            flips += _best([evaluate(alone, p).score for p in plans]) != _best(base)
+        (got,) = [x for x in report.hotspots if x.hotspot == h]
+        assert got.flip_share == pytest.approx(flips / 30)
+    row = price_chunk(v2, plans, 5, [0], spread)[0]
+    assert all(p.alone is not None and set(p.alone) == set(v2.hotspot_ids) for p in row)
+
+
 def test_robustness_command_is_reproducible_and_checks_its_options(tmp_path):
     args = ("robustness", TUTORIAL, "--samples", "60", "--plans", "2", "--time-limit", "8",
             "--workers", "1", "--format", "json")

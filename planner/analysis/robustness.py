@@ -13,11 +13,14 @@ Reproducibility: sample i draws from its own generator, seeded by (seed, i), so 
 is the same whatever task or worker evaluates it; samples are evaluated in chunks through
 `planner.search.executor` and merged in sample order.
 
-Which hotspot moves the ranking: every score term belongs to one hotspot and depends on
-that hotspot's threats only, so a COA's score in sample s is its base score plus, for each
-hotspot, the change of that hotspot's points. Perturbing hotspot h alone therefore gives
-exactly base + (change at h); a hotspot's *flip share* is how often that alone changes the
-best COA, its *swing* the mean change it makes to the score gaps between COAs.
+Which hotspot moves the ranking: a hotspot's *flip share* is how often its draw alone (the
+other hotspots as assessed) changes the best COA, its *swing* the mean change its draw
+alone makes to the score gaps between COAs. Under contract v1 every score term belongs to
+one hotspot and depends on that hotspot's threats only, so perturbing hotspot h alone gives
+exactly base + (change of h's points), read off the sample's pricing. The v2 reserve value
+(R16) belongs to no hotspot: it takes the largest alerts in a reserve's reach, whichever
+hotspot raises them, so with `reserve_factor` > 0 each hotspot's draw alone is priced
+exactly, once per hotspot and sample (slower, by the number of hotspots).
 """
 
 from __future__ import annotations
@@ -99,16 +102,34 @@ class Priced:
     score: float
     harm_averted: float
     by_hotspot: dict[str, float]
+    alone: dict[str, float] | None = None
+    """Hotspot → the score with only that hotspot's threats as sampled, when its points
+    alone do not tell it (terms that belong to no hotspot: the v2 reserve value)."""
+
+
+def priced_alone(instance: Instance) -> bool:
+    """Whether a hotspot's draw alone must be priced whole (see the module docstring)."""
+    return instance.scenario.policy.reserve_factor > 0
 
 
 def price_chunk(instance: Instance, plans: Sequence[Plan], seed: int, indices: Sequence[int],
                 spread: Spread) -> list[list[Priced]]:
     """Every COA priced under each sample of `indices` (a task of the executor)."""
     views = [PlanView.build(instance, p) for p in plans]
+    whole = priced_alone(instance)
     out = []
     for s in indices:
-        sampled = with_pi(instance, sample_table(instance, seed, s, spread))
-        out.append([Priced(*priced_view(sampled, view)) for view in views])
+        table = sample_table(instance, seed, s, spread)
+        sampled = with_pi(instance, table)
+        row = [Priced(*priced_view(sampled, view)) for view in views]
+        if whole:
+            alone = {h: with_pi(instance, instance.pi | {k: v for k, v in table.items()
+                                                          if k[0] == h})
+                     for h in instance.hotspot_ids}
+            row = [replace(p, alone={h: priced_view(inst, view)[0]
+                                     for h, inst in alone.items()})
+                   for p, view in zip(row, views, strict=True)]
+        out.append(row)
     return out
 
 
@@ -245,9 +266,13 @@ def _influence(instance: Instance, base: list[Priced],
     for h in instance.hotspot_ids:
         flips, swing = 0, 0.0
         for row in priced:
-            change = [p.by_hotspot.get(h, 0.0) - b.by_hotspot.get(h, 0.0)
-                      for p, b in zip(row, base, strict=True)]
-            alone = [s + c for s, c in zip(base_scores, change, strict=True)]
+            if row[0].alone is not None:
+                alone = [p.alone[h] for p in row]  # type: ignore[index]
+                change = [a - s for a, s in zip(alone, base_scores, strict=True)]
+            else:
+                change = [p.by_hotspot.get(h, 0.0) - b.by_hotspot.get(h, 0.0)
+                          for p, b in zip(row, base, strict=True)]
+                alone = [s + c for s, c in zip(base_scores, change, strict=True)]
             flips += _best(alone) != winner
             if len(change) > 1:
                 swing += sum(abs(c - change[0]) for c in change[1:]) / (len(change) - 1)
