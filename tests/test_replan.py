@@ -176,6 +176,16 @@ def test_unknown_ids_and_missing_ranks_are_named(tmp_path, executed_file):
     assert result.exit_code == 3 and "has no plan of rank 3: it has ranks 1" in result.stderr
 
 
+def test_replan_never_writes_over_its_executed_plan(tmp_path, executed_file):
+    kept = tmp_path / "executed.json"
+    shutil.copy(executed_file, kept)
+    before = kept.read_bytes()
+    result = run("replan", TUTORIAL, "--executed", kept, "--from-week", "4", *FAST,
+                 "--format", "json", "--output", kept)
+    assert result.exit_code == 2 and "is the executed plan" in result.output
+    assert kept.read_bytes() == before
+
+
 @pytest.mark.parametrize("week", ["7", "0"])
 def test_a_from_week_outside_the_horizon_is_a_usage_error(executed_file, week):
     result = run("replan", TUTORIAL, "--executed", executed_file, "--from-week", week, *FAST)

@@ -268,10 +268,10 @@ def check_output_dir(output: Path | None) -> None:
         raise typer.BadParameter(f"directory {parent} does not exist", param_hint="--output")
 
 
-def check_output(output: Path | None, inputs: dict[str, Path] | None = None) -> None:
+def check_output(output: Path | None, inputs: dict[str, Path | None] | None = None) -> None:
     """--output of a format that writes one file: a new file, or a regular file to replace
     atomically; never a symlink (the link itself would be replaced), a FIFO or a device,
-    and never one of the command's `inputs` (what → path)."""
+    and never one of the command's `inputs` (what → path; None: not given)."""
     if output is None:
         return
     parent = output.parent if str(output.parent) else Path(".")
@@ -287,8 +287,10 @@ def check_output(output: Path | None, inputs: dict[str, Path] | None = None) -> 
                                  "standard output", param_hint="--output")
     for what, path in (inputs or {}).items():
         with contextlib.suppress(OSError):
-            if output.exists() and path.exists() and output.samefile(path):
+            if path is not None and output.exists() and path.exists() \
+                    and output.samefile(path):
                 raise typer.BadParameter(f"{output} is the {what}; pocplan never overwrites "
-                                         "its inputs", param_hint="--output")
+                                         "its inputs: write to another file",
+                                         param_hint="--output")
     if not parent.is_dir():
         raise typer.BadParameter(f"directory {parent} does not exist", param_hint="--output")

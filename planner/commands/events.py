@@ -88,7 +88,7 @@ def events_command(
         raise fail(ExitCode.USAGE, f"--as-assessment {as_assessment!r}: an assessment id is "
                    "letters, digits, '_', '.', '-' (at most 64), and not 'base' (the "
                    "scenario's own threats)")
-    _check_output(output, {"scenario": scenario, "events file": file, "mapping file": mapping})
+    check_output(output, {"scenario": scenario, "events file": file, "mapping file": mapping})
     _, err = consoles()
     loaded = load_or_exit(scenario)
     try:
@@ -113,21 +113,3 @@ def events_command(
     emit(text, output, err)
 
 
-def _check_output(output: Path | None, inputs: dict[str, Path | None]) -> None:
-    check_output(output)
-    if output is None:
-        return
-    for what, path in inputs.items():
-        if path is not None and _same_file(output, path):
-            raise fail(ExitCode.USAGE, f"--output {output} is the {what}; pocplan never "
-                       "overwrites its inputs. Write the fragment to another file and merge "
-                       "it after review")
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return a.samefile(b)
-    except OSError:
-        pass
-    return a.resolve() == b.resolve()

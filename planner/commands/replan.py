@@ -108,7 +108,8 @@ def replan(
         raise typer.BadParameter(f"--show {show} is beyond --plans {plans}",
                                  param_hint="--show")
     check_output_dir(output) if fmt is Format.png else check_output(
-        output, {"scenario": scenario})
+        output, {"scenario": scenario, "executed plan": executed, "previous plan": previous,
+                 "previous scenario": previous_scenario})
     out, err = consoles()
     loaded = load_or_exit(scenario)
     print_warnings(err, loaded.warnings)
