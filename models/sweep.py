@@ -4,7 +4,7 @@ not enough")."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -41,6 +41,7 @@ class SweepFile(InputModel):
 
     variants: list[SweepVariant] = []
     """Named variants; the scenario as given is always solved too, as the reference."""
-    grid: dict[Literal["weight", "policy"], dict[str, list[Scalar]]] = {}
+    grid: dict[Literal["weight", "policy"], dict[str, Annotated[list[Scalar],
+                                                                Field(min_length=1)]]] = {}
     """Axes of the grid: score weights and policy keys, each with its list of values; every
     combination is a point."""

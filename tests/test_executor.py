@@ -227,6 +227,10 @@ def test_a_bad_sweep_file_is_refused_with_its_line(tmp_path, tutorial):
     path.write_text("variants:\n  - {name: x, colour: red}\n", encoding="utf-8")
     result = run("sweep", TUTORIAL, path, "--workers", "1")
     assert result.exit_code == ExitCode.INVALID_INPUT and "unknown key 'colour'" in result.stderr
+    # an axis with no values would make the grid empty and every variant vanish
+    path.write_text("grid:\n  policy: {min_stay_weeks: []}\n", encoding="utf-8")
+    result = run("sweep", TUTORIAL, path, "--workers", "1")
+    assert result.exit_code == ExitCode.INVALID_INPUT and f"{path}:2" in result.stderr
 
 
 def test_sweep_reports_each_point_against_the_scenario_as_given():

@@ -176,6 +176,23 @@ def test_unknown_ids_and_missing_ranks_are_named(tmp_path, executed_file):
     assert result.exit_code == 3 and "has no plan of rank 3: it has ranks 1" in result.stderr
 
 
+def test_each_bad_record_of_a_plan_file_is_located_at_its_own_place(tmp_path, executed_file):
+    """An escort at the wrong hotspot, then an unknown unit: both named at their records."""
+    doc = json.loads(executed_file.read_text("utf-8"))
+    records_ = doc["plans"][0]["assignments"]
+    records_.insert(0, {"unit": "QRF-1", "hotspot": "KORO", "week": 6, "task": "escort",
+                        "mission": "T-BANKASS-VISIT"})  # the mission goes to Bankass
+    i, j = 0, len(records_) - 1
+    records_[j]["unit"] = "NOPE-1"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc), "utf-8")
+    result = run("replan", TUTORIAL, "--executed", bad, "--from-week", "3", *FAST)
+    assert result.exit_code == 3
+    text = " ".join(result.stderr.split())
+    assert f"plans[rank 1].assignments[{i}]" in text and "NOPE-1" in text
+    assert f"plans[rank 1].assignments[{j}]" in text
+
+
 def test_replan_never_writes_over_its_executed_plan(tmp_path, executed_file):
     kept = tmp_path / "executed.json"
     shutil.copy(executed_file, kept)

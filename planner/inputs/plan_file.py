@@ -122,10 +122,10 @@ def check_against(name: str, where: str, plan: Plan, instance: Instance) -> list
             problems.append(_problem(name, at, f"escorts mission {a.mission}, which is not a "
                                      "civilian mission of the scenario", fix_id, a.mission))
         elif a.task == "escort" and instance.missions[a.mission].hotspot != a.hotspot:
-            where = instance.missions[a.mission].hotspot
+            goes = instance.missions[a.mission].hotspot
             problems.append(_problem(name, at, f"escorts mission {a.mission} at {a.hotspot}, "
-                                     f"but the mission goes to {where}",
-                                     f"write hotspot {where}", a.mission))
+                                     f"but the mission goes to {goes}",
+                                     f"write hotspot {goes}", a.mission))
         if (a.unit, a.hotspot, a.week) in seen:
             problems.append(_problem(name, at, f"{a.unit} is at {a.hotspot} in week {a.week} "
                                      "twice", "keep one record", a.unit))
