@@ -110,3 +110,14 @@ def test_an_ascii_terminal_gets_utf8_json_and_a_clear_error_for_the_table():
                         env={"PYTHONIOENCODING": "ascii"})
     assert table.returncode == 74
     assert b"uses the ascii encoding" in table.stderr and b"PYTHONIOENCODING=utf-8" in table.stderr
+
+
+def test_whatif_json_is_utf8_on_an_ascii_terminal_and_can_go_to_a_file(tmp_path):
+    args = ("whatif", str(TUTORIAL), "--garrison", "SEV=1", "--time-limit", "4",
+            "--format", "json")
+    shown = run_pocplan(*args, env={"PYTHONIOENCODING": "ascii"})
+    assert shown.returncode == 0 and "Sévaré".encode() in shown.stdout
+    target = tmp_path / "whatif.json"
+    written = run_pocplan(*args, "--output", str(target))
+    assert written.returncode == 0 and written.stdout == b""
+    assert "Sévaré" in target.read_text("utf-8")

@@ -11,7 +11,6 @@ that does not make sense for it, 4 the changed scenario is infeasible, 5 no plan
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -134,8 +133,8 @@ def whatif(
                    ] = WhatIfFormat.table,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", show_default=False,
-        help="html: write the briefing to this file (atomically) instead of stdout; png: "
-             "the directory for the figures.")] = None,
+        help="json, html: write to this file (atomically) instead of stdout; png: the "
+             "directory for the figures.")] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, show_default=False,
         help="--marginal: re-solve on a local Dask cluster of this many worker processes "
@@ -149,8 +148,10 @@ def whatif(
                        "--marginal; use table or json")
         check_output_dir(output) if fmt is WhatIfFormat.png else check_output(
             output, {"scenario": scenario})
+    elif fmt is WhatIfFormat.json:
+        check_output(output, {"scenario": scenario})
     elif output is not None:
-        raise fail(ExitCode.USAGE, "--output goes with --format html or png")
+        raise fail(ExitCode.USAGE, "--output goes with --format json, html or png")
     if marginal and change_penalty:
         raise fail(ExitCode.USAGE, "--change-penalty compares a variant with the baseline "
                    "plan, not --marginal values; drop one of them")
@@ -191,7 +192,8 @@ def _whatif(path: Path, written: dict[str, list[str]], marginal: bool,
         scenario = variant.scenario if variant else loaded.scenario
         report = _run_marginal(scenario, options, err, cluster)
         if fmt is WhatIfFormat.json:
-            _write(json_text(marginal_document(info, scenario, report, changes, options)))
+            emit(json_text(marginal_document(info, scenario, report, changes, options)),
+                 output, err)
         else:
             render_marginal(out, info, report, changes, options)
         _exit_for(report.baseline, "the scenario")
@@ -199,7 +201,7 @@ def _whatif(path: Path, written: dict[str, list[str]], marginal: bool,
     assert variant is not None
     comparison = _run_compare(loaded, variant, options, err, change_penalty)
     if fmt is WhatIfFormat.json:
-        _write(json_text(comparison_document(info, comparison)))
+        emit(json_text(comparison_document(info, comparison)), output, err)
     elif fmt in (WhatIfFormat.html, WhatIfFormat.png):
         _briefing(info, comparison, fmt, output, err)
     else:
@@ -226,9 +228,6 @@ def _briefing(info: Any, comparison: Comparison, fmt: WhatIfFormat, output: Path
             print_line(err, f"wrote {path}")
 
 
-def _write(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
 
 
 def _run_compare(loaded: LoadedScenario, variant: Any, options: SolveOptions,
