@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import jsonschema
 import pytest
+import yaml
 
 from models.plan import Plan
 from planner.domain.files import write_atomic
@@ -35,6 +36,7 @@ from planner.outputs.documents import (
     tradeoff,
 )
 from planner.rules.evaluator import evaluate
+from tests.conftest import CONTRACTS, build_instance
 
 SHA = "ab" * 32
 METRIC_KEYS = ["harm_averted", "priority_value", "retaliation_exposure", "vacuum_exposure",
@@ -253,6 +255,20 @@ def test_geojson_has_one_point_per_hotspot_with_plan_1_attributes(hand_outcome, 
     assert {p["id"] for f in doc["features"] for p in f["properties"]["priorities"]} == \
         {"P1", "P2"}
     json.dumps(doc, allow_nan=False)
+
+
+def test_geojson_harm_averted_does_not_depend_on_the_harm_weight(hand_outcome, tiny_hand):
+    """Harm averted is risk points, the metric itself: a zero weight on it in the score
+    leaves the map's figures as they are."""
+    data = yaml.safe_load((CONTRACTS / "examples" / "tiny_hand.yaml").read_text("utf-8"))
+    data.setdefault("policy", {}).setdefault("weights", {})["harm"] = 0
+    unweighted = build_instance(data)
+    entry = hand_outcome.plan(1)
+    outcome = replace(hand_outcome, instance=unweighted)
+    features = plan_geojson(outcome)["features"]
+    expected = evaluate(unweighted, entry.plan).metrics.harm_averted
+    assert expected > 0
+    assert sum(f["properties"]["harm_averted"] for f in features) == pytest.approx(expected)
 
 
 # ---------------------------------------------------------------------- heuristic only

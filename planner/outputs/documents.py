@@ -47,7 +47,7 @@ from planner.rules.accounts import (
     status_of,
 )
 from planner.rules.assessments import assessment_scores
-from planner.rules.evaluator import Evaluation
+from planner.rules.evaluator import Evaluation, harm_averted_by_cell
 
 SCHEMA_VERSION = 1
 """`schema_version` of the docs/output-contract.md document."""
@@ -424,19 +424,17 @@ def plan_csv(outcome: Outcome) -> str:
 # ====================================================================== GeoJSON
 def plan_geojson(outcome: Outcome, rank: int = 1) -> dict[str, Any]:
     """A FeatureCollection with one Point feature per hotspot ([lon, lat], RFC 7946), in
-    scenario order, carrying plan `rank`'s attributes: baseline risk, harm averted (from
-    the evaluator's terms), the weeks and units present, sorties and the priorities there."""
+    scenario order, carrying plan `rank`'s attributes: baseline risk, harm averted (the
+    evaluator's cells), the weeks and units present, sorties and the priorities there."""
     instance = outcome.instance
     entry = outcome.plan(rank)
-    harm_weight = instance.policy.weights.harm
     harm: dict[str, float] = {}
     present: dict[str, dict[int, list[str]]] = {h: {} for h in instance.hotspot_ids}
     sorties: dict[str, int] = dict.fromkeys(instance.hotspot_ids, 0)
     accounts = {a.id: a for a in outcome.account(rank)} if entry else {}
     if entry is not None:
-        for term in entry.evaluation.terms:
-            if term.metric == "harm_averted" and term.hotspot is not None and harm_weight:
-                harm[term.hotspot] = harm.get(term.hotspot, 0.0) + term.value / harm_weight
+        for (h, _), averted in sorted(harm_averted_by_cell(instance, entry.plan).items()):
+            harm[h] = harm.get(h, 0.0) + averted  # the metric's own cells, whatever its weight
         for a in entry.plan.canonical().assignments:
             if a.task == "presence" and a.hotspot in present:
                 present[a.hotspot].setdefault(a.week, []).append(a.unit)
