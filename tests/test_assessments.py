@@ -242,6 +242,7 @@ def test_robust_without_assessments_is_a_usage_error():
     result = run("plan", TUTORIAL, "--robust", "min", "--plans", "1", "--time-limit", "2")
     assert result.exit_code == ExitCode.USAGE
     assert "has no `assessments:`" in result.stderr and "Traceback" not in result.stderr
+    assert "tutorial.yaml" in result.stderr and "Fix: add threat assessments" in result.stderr
     result = run("plan", TWO_VIEWS, "--robust", "min", "--solver", "heuristic")
     assert result.exit_code == ExitCode.USAGE
 

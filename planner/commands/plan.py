@@ -142,7 +142,9 @@ def _plan_with_solver(loaded: LoadedScenario, instance: Instance, err: Console, 
         except SolverMissing as exc:
             raise solver_missing(solver, exc) from None
         except RobustUnavailable as exc:
-            raise fail(ExitCode.USAGE, f"--robust {robust}: {exc}") from None
+            raise fail(ExitCode.USAGE, f"{loaded.path}: --robust {robust}: {exc}",
+                       ["Fix: add threat assessments under `assessments:` "
+                        "(docs/scenario-format.md §9), or leave out --robust"]) from None
     return outcome_from_ranked(scenario_info(loaded), instance, run.ranked, run.accounts,
                                robust=run.robust)
 
