@@ -123,3 +123,33 @@ def tiny_hand() -> Instance:
     docs/evaluation-contract.md."""
     return Instance.build(Scenario.model_validate(
         load_yaml(CONTRACTS / "examples" / "tiny_hand.yaml")))
+
+
+def undeclared_keys(doc: Any, schema: dict[str, Any]) -> set[str]:
+    """Paths of the keys of `doc` that the output schema does not declare (it allows extra
+    keys, so validation alone would not notice a key written but never documented)."""
+    defs = schema.get("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        while isinstance(node, dict) and "$ref" in node:
+            node = defs[node["$ref"].rsplit("/", 1)[-1]]
+        return node
+
+    found: set[str] = set()
+
+    def walk(value: Any, node: Any, path: str) -> None:
+        node = resolve(node)
+        if not isinstance(node, dict):
+            return
+        if isinstance(value, dict) and "properties" in node:
+            for key, item in value.items():
+                if key in node["properties"]:
+                    walk(item, node["properties"][key], f"{path}.{key}")
+                else:
+                    found.add(f"{path}.{key}")
+        elif isinstance(value, list) and "items" in node:
+            for item in value:
+                walk(item, node["items"], f"{path}[]")
+
+    walk(doc, schema, "")
+    return found

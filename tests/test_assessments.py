@@ -24,6 +24,7 @@ from planner.search.heuristic import staff_heuristic
 from planner.search.ranking import rank_plans
 from planner.search.robust import rank_robust
 from planner.search.solve import SolveOptions
+from tests.conftest import undeclared_keys
 
 REPO = Path(__file__).resolve().parents[1]
 TWO_VIEWS = REPO / "tests" / "fixtures" / "assessments" / "two_views.yaml"
@@ -187,6 +188,7 @@ def test_plan_json_lists_every_plans_score_under_every_assessment(instance):
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     jsonschema.validate(doc, SCHEMA)
+    assert undeclared_keys(doc, SCHEMA) == set()
     assert doc["robust"] == {"objective": "min", "references": {}}
     assert doc["plans"]
     for p in doc["plans"]:

@@ -36,7 +36,7 @@ from planner.outputs.documents import (
     tradeoff,
 )
 from planner.rules.evaluator import evaluate
-from tests.conftest import CONTRACTS, build_instance
+from tests.conftest import CONTRACTS, build_instance, undeclared_keys
 
 SHA = "ab" * 32
 METRIC_KEYS = ["harm_averted", "priority_value", "retaliation_exposure", "vacuum_exposure",
@@ -89,6 +89,7 @@ def hand_outcome(tiny_hand, hand_plan, make_plan):
 def test_json_validates_against_the_output_contract(hand_outcome, output_schema):
     doc = json.loads(plan_json(hand_outcome, include_assumptions=True))
     jsonschema.Draft202012Validator(output_schema).validate(doc)
+    assert undeclared_keys(doc, output_schema) == set()  # every key written is documented
 
 
 def test_json_keys_are_in_section_7_order(hand_outcome):
@@ -277,6 +278,7 @@ def test_heuristic_outcome(tiny_hand, hand_plan, output_schema):
                                      evaluate(tiny_hand, hand_plan), 0.01, requested=3)
     doc = plan_document(outcome)
     jsonschema.Draft202012Validator(output_schema).validate(doc)
+    assert undeclared_keys(doc, output_schema) == set()
     assert doc["solver"]["backend"] == "heuristic" and doc["solver"]["gap"] is None
     assert len(doc["plans"]) == 1 and doc["heuristic"]["score"] == doc["plans"][0]["score"]
     assert "one plan" in doc["shortfall"]

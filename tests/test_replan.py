@@ -19,6 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.conftest import undeclared_keys
 from tests.test_cli import REPO, SCENARIOS, TUTORIAL, run
 
 SCHEMA = json.loads((REPO / "docs" / "contract" / "plan-output.schema.json").read_text("utf-8"))
@@ -72,6 +73,7 @@ def replan_json(scenario: Path, executed: Path, *extra: str, from_week: int = 4)
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     jsonschema.validate(document, SCHEMA)
+    assert undeclared_keys(document, SCHEMA) == set()
     return document
 
 
