@@ -312,3 +312,15 @@ def test_a_carried_over_plan_is_mended_for_a_new_police_ceiling(make_instance, m
     mended = repaired_for(inst, plan)
     assert mended is not None and evaluate(inst, mended).valid
     assert [(a.unit, a.hotspot, a.week) for a in mended.assignments] == [("INF-1", "FAR", 1)]
+
+
+def test_a_re_plan_names_the_police_ceiling_as_the_reason_a_unit_moved(make_instance,
+                                                                       make_plan):
+    from planner.analysis.replan import change_reason
+    from planner.domain.changes import UnitWeekChange
+
+    inst = make_instance(unit_types={"fpu": {"max_threat": 1}})
+    change = UnitWeekChange("FPU-1", 2, ("NEAR", "presence"), None)
+    reason = change_reason(inst, change, make_plan())
+    assert reason is not None and "above the ceiling of FPU-1's kind (P×I 1)" in reason
+    assert change_reason(make_instance(), change, make_plan()) is None  # no ceiling: a choice

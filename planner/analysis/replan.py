@@ -314,6 +314,9 @@ def change_reason(instance: Instance, change: UnitWeekChange, plan: Plan,
         h, task = change.before
         if (h, t) in instance.ground_closed:
             return f"{h} is closed to ground movement in week {t}"
+        if not instance.below_threat_ceiling(u, h, t):
+            return (f"the threat at {h} in week {t} is above the ceiling of {u}'s kind "
+                    f"(P×I {unit.spec.max_threat})")
         if not instance.ground_ok(u, h, t):
             return f"{h} is out of {u}'s reach or forbidden to it in week {t}"
         if task == "presence" and not instance.presence_ok(u, h, t):
