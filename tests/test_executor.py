@@ -181,6 +181,23 @@ def test_a_hotspots_draw_alone_is_priced_whole_when_reserves_count():
     assert all(p.alone is not None and set(p.alone) == set(v2.hotspot_ids) for p in row)
 
 
+@pytest.mark.parametrize(("status", "code"), [("error", ExitCode.INTERNAL),
+                                            ("infeasible", ExitCode.INFEASIBLE),
+                                            ("no_solution", ExitCode.NO_PLAN)])
+def test_robustness_without_a_coa_exits_as_plan_does(monkeypatch, status, code):
+    """No COA to assess: the exit code of `pocplan plan` for the same solver status."""
+    from types import SimpleNamespace
+
+    from planner.commands import robustness as command
+    from planner.milp.status import SolveStatus
+
+    first = SimpleNamespace(status=SolveStatus(status), conflicts=(), message="it broke")
+    monkeypatch.setattr(command, "rank_plans",
+                        lambda *a, **k: SimpleNamespace(plans=(), first=first))
+    result = run("robustness", TUTORIAL, "--samples", "5", "--workers", "1")
+    assert result.exit_code == code and "no COA to assess" in result.stderr
+
+
 def test_robustness_command_is_reproducible_and_checks_its_options(tmp_path):
     args = ("robustness", TUTORIAL, "--samples", "60", "--plans", "2", "--time-limit", "8",
             "--workers", "1", "--format", "json")

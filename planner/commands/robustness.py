@@ -8,6 +8,7 @@ Parse → load and validate → plan the COAs → price them under every sample 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -100,15 +101,16 @@ def robustness_command(
     options = SolveOptions(solver=solver.value, time_limit=time_limit, seed=seed)
     with solving(err, f"Planning {plans} COA(s) (limit {time_limit:g} s)") as progress:
         try:
-            ranked = rank_plans(instance, k=plans, options=SolveOptions(
-                solver.value, time_limit, seed, progress.update))
+            ranked = rank_plans(instance, k=plans,
+                                options=replace(options, progress=progress.update))
         except SolverMissing as exc:
             raise solver_missing(solver.value, exc) from None
     if not ranked.plans:
-        code = ExitCode.INFEASIBLE if ranked.first.status == SolveStatus.INFEASIBLE \
-            else ExitCode.NO_PLAN
-        raise fail(code, f"no COA to assess ({ranked.first.status})",
-                   list(ranked.first.conflicts))
+        status = ranked.first.status
+        code = {SolveStatus.INFEASIBLE: ExitCode.INFEASIBLE,
+                SolveStatus.ERROR: ExitCode.INTERNAL}.get(status, ExitCode.NO_PLAN)
+        raise fail(code, f"no COA to assess ({status})", list(ranked.first.conflicts)
+                   or ([ranked.first.message] if ranked.first.message else []))
     coas = [p.plan for p in ranked.plans]
     with executor_or_exit(err, workers, scheduler) as executor:
         print_line(err, f"Pricing {len(coas)} COA(s) under {samples} sample(s) on "
