@@ -206,6 +206,7 @@ def test_robustness_command_is_reproducible_and_checks_its_options(tmp_path):
     assert first.stdout == second.stdout
     doc = json.loads(first.stdout)
     assert doc["samples"] == 60 and [c["rank"] for c in doc["coas"]] == [1, 2]
+    assert doc["reproducible"] is True  # the tutorial's COAs are proven: they repeat
     assert {h["hotspot"] for h in doc["hotspots"]} == {"KORO", "BANKASS", "NOUH_BOZO"}
     assert run(*args, "--seed", "5").stdout != first.stdout
     table = run("robustness", TUTORIAL, "--samples", "30", "--plans", "1", "--time-limit", "5",

@@ -203,6 +203,8 @@ class RobustnessReport:
     """Most influential first."""
     regret: Regret | None
     retried: tuple[tuple[str, str], ...] = ()
+    coas_reproducible: bool = True
+    """The COAs themselves repeat for the same seed (no solve was cut by the wall clock)."""
 
 
 TIE = 1e-9
@@ -221,7 +223,8 @@ def _best(scores: Sequence[float]) -> int:
 def robustness(instance: Instance, plans: Sequence[Plan], *, samples: int = DEFAULT_SAMPLES,
                seed: int = 0, spread: Spread = Spread(), executor: Executor | None = None,
                resolve: int = 0, resolve_options: SolveOptions | None = None,
-               on_done=None) -> RobustnessReport:  # noqa: ANN001 - progress callback
+               on_done=None,  # noqa: ANN001 - progress callback
+               coas_reproducible: bool = True) -> RobustnessReport:
     """The Monte Carlo of the module docstring over `plans` (the ranked COAs, in order)."""
     if not plans:
         raise ValueError("no COA to assess")
@@ -244,7 +247,7 @@ def robustness(instance: Instance, plans: Sequence[Plan], *, samples: int = DEFA
         regret = _regret(instance, plans[0], seed, spread, executor, resolve,
                          resolve_options or SolveOptions(), on_done)
     return RobustnessReport(samples, seed, spread, coas, hotspots, regret,
-                            tuple(executor.retried))
+                            tuple(executor.retried), coas_reproducible)
 
 
 def _coas(base: list[Priced], priced: list[list[Priced]]) -> tuple[CoaRobustness, ...]:

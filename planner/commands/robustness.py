@@ -120,7 +120,7 @@ def robustness_command(
                       samples + resolve)
             report = robustness(instance, coas, samples=samples, seed=seed, spread=parsed,
                                 executor=executor, resolve=resolve, resolve_options=options,
-                                on_done=bar.add)
+                                on_done=bar.add, coas_reproducible=ranked.reproducible)
     info = scenario_info(loaded)
     if fmt is TableOrJson.json:
         emit(robustness_json(info, report), output, err)

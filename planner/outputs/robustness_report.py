@@ -31,6 +31,7 @@ def robustness_document(info: ScenarioInfo, report: RobustnessReport) -> dict[st
         "scenario": {"name": info.name, "sha256": info.sha256, "weeks": info.weeks},
         "samples": report.samples, "seed": report.seed,
         "spread": {"down": report.spread.down, "up": report.spread.up},
+        "reproducible": report.coas_reproducible,
         "coas": [{"rank": c.rank, "base_score": c.base_score, "score": _dist(c.score),
                   "harm_averted": _dist(c.harm_averted), "best_share": c.best_share}
                  for c in report.coas],
