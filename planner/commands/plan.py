@@ -162,8 +162,12 @@ def _plan_with_heuristic(loaded: LoadedScenario, instance: Instance, err: Consol
         try:
             plan = staff_heuristic(instance)
         except InfeasibleScenario as exc:
-            raise fail(ExitCode.INFEASIBLE, "no plan satisfies the hard rules "
-                       "(staff heuristic)", [str(exc)]) from None
+            # Like an infeasible solve: the JSON document is still written, then exit 4.
+            return Outcome(scenario=scenario_info(loaded), instance=instance,
+                           backend="heuristic", status=SolveStatus.INFEASIBLE, gap=None,
+                           seconds=time.perf_counter() - started, plans=(), requested=plans,
+                           message="the staff heuristic found no valid plan",
+                           conflicts=(str(exc),))
         evaluation = evaluate(instance, plan)
     return outcome_from_heuristic(scenario_info(loaded), instance, plan, evaluation,
                                   time.perf_counter() - started, requested=plans)
