@@ -46,6 +46,10 @@ class PeerModel:
     """The textbook model of one instance (variables by key, PuLP problem)."""
 
     def __init__(self, inst: Instance):
+        if inst.v2_active:
+            raise ValueError("the textbook peer writes evaluation contract v1 only; compare "
+                             "on a v1 scenario (a contract v2 scenario would be scored on "
+                             "rules its model does not have)")
         self.inst = inst
         self.prob = pulp.LpProblem("peer", pulp.LpMaximize)
         self.x: dict[tuple[str, str, int], pulp.LpVariable] = {}

@@ -22,6 +22,13 @@ def _checked(instance: Instance, seconds: float) -> dict:
     return out
 
 
+def test_the_peer_refuses_a_contract_v2_scenario():
+    """It has none of the v2 rules: a comparison on a v2 scenario would not be fair."""
+    v2 = Instance.build(load_scenario(REPO / "docs/contract/examples/tiny_v2.yaml").scenario)
+    with pytest.raises(ValueError, match="contract v1 only"):
+        run_peer(v2, 1)
+
+
 def test_the_peer_finds_the_hand_derived_optimum(tiny_hand):
     out = _checked(tiny_hand, 10)
     assert out["status"] == "Optimal"
