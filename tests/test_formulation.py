@@ -57,8 +57,8 @@ def random_valid_plans(instance, rng: random.Random, count: int,
         move = rng.random()
         a, s, m = list(plan.assignments), list(plan.sorties), list(plan.missions)
         if move < 0.35 and instance.ground_units:
-            u = rng.choice(instance.ground_units)
-            a = [x for x in a if not (x.unit == u.id and x.week == (t := rng.choice(weeks)))]
+            u, t = rng.choice(instance.ground_units), rng.choice(weeks)
+            a = [x for x in a if not (x.unit == u.id and x.week == t)]
             if rng.random() < 0.7:
                 a.append(Assignment(unit=u.id, hotspot=rng.choice(spots), week=t,
                                     task="presence"))
@@ -97,36 +97,11 @@ def objective_by_metric(f, values) -> dict[str, float]:
     return totals
 
 
-@pytest.mark.parametrize(("seed", "weeks"),
-                         [(s, 5) for s in range(12)] + [(s, 2) for s in range(4)])
-def test_every_valid_plan_is_admitted_and_priced_rule_by_rule(seed, weeks):
-    data = random_scenario(seed, hotspots=3, weeks=weeks, missions=2, areas=2)
-    if weeks < 3:  # a horizon shorter than the minimum stay: whole-horizon episodes
-        data["policy"]["min_stay_weeks"] = 3
-    instance = instance_of(data)
+def assert_admitted_and_priced_rule_by_rule(instance, plans: list[Plan]) -> None:
+    """Every plan satisfies every row of the model, and the objective gives each metric the
+    evaluator's value times its weight (so the totals agree too)."""
     f = build_formulation(instance)
     weights = instance.policy.weights
-    for plan in random_valid_plans(instance, random.Random(seed), count=25):
-        values = f.model.complete(f.primary_values(plan))
-        assert f.model.violated_rows(values) == [], plan
-        evaluation = evaluate(instance, plan)
-        by_metric = objective_by_metric(f, values)
-        for metric, weight, sign in {v for v in PRICED_BY.values()}:
-            expected = sign * getattr(weights, weight) * getattr(evaluation.metrics, metric)
-            assert by_metric.get(metric, 0.0) == pytest.approx(expected, abs=1e-6), metric
-        assert f.model.objective_value(values) == pytest.approx(evaluation.score, abs=1e-6)
-
-
-@pytest.mark.parametrize(("seed", "weeks"),
-                         [(s, 5) for s in range(12)] + [(s, 3) for s in range(4)])
-def test_every_valid_plan_is_priced_rule_by_rule_with_v2_on(seed, weeks):
-    """The same two properties with every v2 addition on (tests/factory.py `with_v2`)."""
-    instance = instance_of(random_scenario(seed, hotspots=3, weeks=weeks, missions=2,
-                                           areas=2, v2=True))
-    f = build_formulation(instance)
-    weights = instance.policy.weights
-    plans = random_valid_plans(instance, random.Random(seed), count=25, join=True)
-    assert len(plans) > 5
     for plan in plans:
         values = f.model.complete(f.primary_values(plan))
         assert f.model.violated_rows(values) == [], plan
@@ -136,6 +111,28 @@ def test_every_valid_plan_is_priced_rule_by_rule_with_v2_on(seed, weeks):
             expected = sign * getattr(weights, weight) * getattr(evaluation.metrics, metric)
             assert by_metric.get(metric, 0.0) == pytest.approx(expected, abs=1e-6), metric
         assert f.model.objective_value(values) == pytest.approx(evaluation.score, abs=1e-6)
+
+
+@pytest.mark.parametrize(("seed", "weeks"),
+                         [(s, 5) for s in range(12)] + [(s, 2) for s in range(4)])
+def test_every_valid_plan_is_admitted_and_priced_rule_by_rule(seed, weeks):
+    data = random_scenario(seed, hotspots=3, weeks=weeks, missions=2, areas=2)
+    if weeks < 3:  # a horizon shorter than the minimum stay: whole-horizon episodes
+        data["policy"]["min_stay_weeks"] = 3
+    instance = instance_of(data)
+    assert_admitted_and_priced_rule_by_rule(
+        instance, random_valid_plans(instance, random.Random(seed), count=25))
+
+
+@pytest.mark.parametrize(("seed", "weeks"),
+                         [(s, 5) for s in range(12)] + [(s, 3) for s in range(4)])
+def test_every_valid_plan_is_priced_rule_by_rule_with_v2_on(seed, weeks):
+    """The same two properties with every v2 addition on (tests/factory.py `with_v2`)."""
+    instance = instance_of(random_scenario(seed, hotspots=3, weeks=weeks, missions=2,
+                                           areas=2, v2=True))
+    plans = random_valid_plans(instance, random.Random(seed), count=25, join=True)
+    assert len(plans) > 5
+    assert_admitted_and_priced_rule_by_rule(instance, plans)
 
 
 def test_v2_random_plans_exercise_every_v2_term():
